@@ -1,0 +1,1 @@
+"""Shared package of tim-push-gateway (shipped as the Lambda layer)."""

@@ -1,0 +1,146 @@
+"""Domain errors and their RFC 9457 problem rendering.
+
+Every failure a caller can see is one of these classes; the HTTP handlers map them to
+responses in exactly one place and the EventBridge handler maps them to `Push Failed` events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+PROBLEM_TYPE_PREFIX = "urn:tim-push-gateway:problem:"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: where, why, and which upstream error code the check prevents."""
+
+    field: str
+    message: str
+    upstream_code: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "message": self.message}
+        if self.upstream_code is not None:
+            out["upstream_code"] = self.upstream_code
+        return out
+
+
+class GatewayError(Exception):
+    """Base of all errors a caller sees. Subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: Sequence[FieldProblem] = (),
+        upstream_code: int | None = None,
+        retry_after: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.default_code
+        self.errors = tuple(errors)
+        self.upstream_code = upstream_code
+        self.retry_after = retry_after
+        self.retryable = self.default_retryable if retryable is None else retryable
+
+    def to_problem(self) -> dict[str, Any]:
+        """The `application/problem+json` body (never contains secrets: callers build `detail`)."""
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_PREFIX + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+            "retryable": self.retryable,
+        }
+        if self.upstream_code is not None:
+            body["upstream_code"] = self.upstream_code
+        if self.errors:
+            body["errors"] = [e.to_dict() for e in self.errors]
+        return body
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+class BadRequest(GatewayError):
+    status = 400
+    default_code = "invalid_body"
+    title = "Request body is not a JSON object"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    default_code = "forbidden"
+    title = "Not allowed for this caller"
+
+
+class NotFound(GatewayError):
+    status = 404
+    default_code = "not_found"
+    title = "No such route"
+
+
+class IdempotencyInProgress(GatewayError):
+    status = 409
+    default_code = "idempotency_in_progress"
+    title = "A request with this Idempotency-Key is still in progress"
+    default_retryable = True
+
+
+class PayloadTooLarge(GatewayError):
+    status = 413
+    default_code = "payload_too_large"
+    title = "Request body too large"
+
+
+class ValidationFailed(GatewayError):
+    status = 422
+    default_code = "validation_failed"
+    title = "Request failed validation"
+
+
+class IdempotencyKeyReused(GatewayError):
+    status = 422
+    default_code = "idempotency_key_reused"
+    title = "Idempotency-Key reused with a different request"
+
+
+class QuotaExceeded(GatewayError):
+    """429: `code` is `daily_quota_exhausted` or `push_interval`; `retry_after` always set."""
+
+    status = 429
+    default_code = "daily_quota_exhausted"
+    title = "Push quota exceeded"
+    default_retryable = True
+
+
+class UpstreamRejected(GatewayError):
+    status = 502
+    default_code = "upstream_rejected"
+    title = "Tencent IM rejected the call"
+
+
+class DependencyUnavailable(GatewayError):
+    status = 503
+    default_code = "upstream_unavailable"
+    title = "A dependency is unavailable"
+    default_retryable = True
+
+
+class UpstreamTimeout(GatewayError):
+    status = 504
+    default_code = "upstream_timeout"
+    title = "Tencent IM did not answer in time"
+    default_retryable = True

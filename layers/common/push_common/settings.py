@@ -1,0 +1,97 @@
+"""Environment of every function, validated once and read through a cached getter.
+
+Nothing reads `os.environ` at import time: `get_settings()` is called on first use, and tests
+clear its cache (`get_settings.cache_clear()`) after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+Region = Literal[
+    "china",
+    "singapore",
+    "seoul",
+    "tokyo",
+    "frankfurt",
+    "mumbai",
+    "silicon-valley",
+    "jakarta",
+    "riyadh",
+]
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return frozenset(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _empty_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+CommaSet = Annotated[frozenset[str], BeforeValidator(_comma_list)]
+OptionalStr = Annotated[str | None, BeforeValidator(_empty_is_none)]
+
+
+class Settings(BaseModel):
+    """Configuration of design §5; field names are the lower-cased environment variables."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tim_secret_id: str = Field(min_length=1)
+    tim_region: Region
+    tim_base_url: OptionalStr = None
+    quota_table: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
+    push_daily_limit: int = Field(default=100, ge=1)
+    push_min_interval_ms: int = Field(default=1000, ge=0)
+    quota_timezone: str = "Asia/Shanghai"
+    # Added to the interval so two Lambdas with slightly skewed clocks still stay apart upstream.
+    quota_safety_margin_ms: int = Field(default=50, ge=0)
+    # A synchronous caller prefers a short wait for the interval over a 429.
+    quota_max_wait_ms: int = Field(default=2000, ge=0)
+    allowed_senders: CommaSet = frozenset()
+    broadcast_all_principals: CommaSet = frozenset()
+    event_bus_name: OptionalStr = None
+    event_source: str = "tim-push-gateway"
+    secret_max_age_seconds: int = Field(default=300, ge=0)
+    usersig_expire_seconds: int = Field(default=86400, ge=600)
+    attr_names_max_age_seconds: int = Field(default=60, ge=0)
+    upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Tencent's own REST timeout is 3 s, so ours must be longer.
+    upstream_read_timeout_seconds: float = Field(default=4.0, gt=3.0)
+    max_body_bytes: int = Field(default=65536, ge=1024)
+
+    @field_validator("quota_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        names = cls.model_fields.keys()
+        return cls.model_validate(
+            {name: environ[name.upper()] for name in names if name.upper() in environ}
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.quota_timezone)
+
+
+@cache
+def get_settings() -> Settings:
+    """Settings of this process, read from the environment on first use."""
+    return Settings.from_env(os.environ)
