@@ -1,19 +1,21 @@
 """One place that knows every process-level cache, so tests and secret rotation can reset them.
 
-Modules register their cache-clearing callables here at import; `clear_all()` runs them all.
+Modules register at import either a `functools.cache`-wrapped function (its `cache_clear` is
+used) or a plain zero-argument clearing function; `clear_all()` runs them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-_clearers: list[Callable[[], None]] = []
+_clearers: list[Callable[[], Any]] = []
 
 
-def register(clear: Callable[[], None]) -> Callable[[], None]:
-    """Remember `clear` (returned unchanged, so it can decorate) for `clear_all()`."""
-    _clearers.append(clear)
-    return clear
+def register[F: Callable[..., Any]](target: F) -> F:
+    """Remember how to clear `target` (returned unchanged, so it can decorate)."""
+    _clearers.append(getattr(target, "cache_clear", target))
+    return target
 
 
 def clear_all() -> None:
@@ -23,6 +25,6 @@ def clear_all() -> None:
     from push_common.settings import get_settings
 
     get_settings.cache_clear()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     for clear in _clearers:
         clear()

@@ -1,0 +1,30 @@
+"""boto3 clients created once per process (on first use) and reused across warm invocations."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from push_common import caches
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+
+# Tight timeouts: a synchronous caller waits on us; botocore's standard mode retries throttles.
+_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
+
+
+@caches.register
+@cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@caches.register
+@cache
+def eventbridge() -> EventBridgeClient:
+    return boto3.client("events", config=_CONFIG)

@@ -1,0 +1,1 @@
+"""Edge adapters: the only modules of the package that know API Gateway / EventBridge shapes."""

@@ -1,0 +1,1 @@
+"""The push path: request model, validation, wire translation, quota and the push service."""

@@ -1,0 +1,38 @@
+"""Production wiring of the push service: real clients, built once per process on first use."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from push_common import caches, clients
+from push_common.attribute_names import get_attribute_names
+from push_common.credentials import AdminCredentials, get_admin_credentials
+from push_common.push.service import PushDeps
+from push_common.quota import QuotaPolicy, QuotaStore
+from push_common.quota_calendar import QuotaCalendar
+from push_common.settings import get_settings
+from push_common.tim_client import get_tim_client
+
+
+@caches.register
+@cache
+def default_deps() -> PushDeps:
+    settings = get_settings()
+    policy = QuotaPolicy(
+        limit=settings.push_daily_limit,
+        interval_ms=settings.push_min_interval_ms,
+        margin_ms=settings.quota_safety_margin_ms,
+        calendar=QuotaCalendar(settings.zone),
+    )
+
+    def quota_for(creds: AdminCredentials) -> QuotaStore:
+        # The quota belongs to the SDKAppID: deployments sharing an app share its 100 a day.
+        return QuotaStore(clients.dynamodb(), settings.quota_table, str(creds.sdkappid), policy)
+
+    return PushDeps(
+        settings=settings,
+        client=get_tim_client(),
+        credentials=get_admin_credentials,
+        quota=quota_for,
+        attribute_names=get_attribute_names,
+    )
