@@ -17,7 +17,7 @@ from push_common.edge.http import (
     raw_body,
 )
 from push_common.errors import GatewayError, NotFound
-from push_common.observability import logger, metrics
+from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.http_api import handle_push, handle_quota
 from push_common.push.idempotency import register_context
@@ -48,6 +48,7 @@ def get_quota() -> Response[str]:
 @app.exception_handler(GatewayError)
 def on_gateway_error(exc: GatewayError) -> Response[str]:
     logger.warning("request refused", code=exc.code, status=exc.status, detail=exc.detail)
+    count("RequestRefused")
     return problem_response(exc)
 
 
@@ -64,5 +65,6 @@ def _deadline() -> float | None:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    count("Requests")
     register_context(context)
     return app.resolve(event, context)

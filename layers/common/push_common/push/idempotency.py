@@ -58,8 +58,14 @@ def _guarded() -> tuple[Submit, IdempotencyConfig]:
         data_keyword_argument="envelope", persistence_store=persistence, config=config
     )
     def run(
-        *, envelope: dict[str, Any], req: PushRequest, ctx: PushContext, deps: PushDeps
+        *,
+        envelope: dict[str, Any],
+        req: PushRequest,
+        ctx: PushContext,
+        deps: PushDeps,
+        executed: list[bool],
     ) -> dict[str, Any]:
+        executed.append(True)  # tells the caller this was not a replay from the store
         return submit(req, ctx, deps)
 
     return run, config
@@ -72,16 +78,24 @@ def register_context(context: LambdaContextLike) -> None:
 
 def submit_once(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]:
     """`submit`, at most once per (scope, key); without a key, simply `submit`."""
+    return submit_once_traced(req, ctx, deps)[0]
+
+
+def submit_once_traced(
+    req: PushRequest, ctx: PushContext, deps: PushDeps
+) -> tuple[dict[str, Any], bool]:
+    """(result, replayed): `replayed` is True when the result came from the store."""
     if ctx.idempotency_key is None:
-        return submit(req, ctx, deps)
+        return submit(req, ctx, deps), False
     envelope = {
         "scope": ctx.idempotency_scope or "",
         "key": ctx.idempotency_key,
         "request": req.model_dump(mode="json", by_alias=True, exclude_defaults=True),
     }
     run, _ = _guarded()
+    executed: list[bool] = []
     try:
-        return run(envelope=envelope, req=req, ctx=ctx, deps=deps)
+        result = run(envelope=envelope, req=req, ctx=ctx, deps=deps, executed=executed)
     except IdempotencyAlreadyInProgressError as exc:
         raise IdempotencyInProgress(
             "a request with this Idempotency-Key is still being processed", retry_after=2
@@ -94,3 +108,4 @@ def submit_once(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str,
         raise DependencyUnavailable(
             "the idempotency store is unavailable", code="aws_unavailable", retry_after=2
         ) from exc
+    return result, not executed

@@ -16,7 +16,7 @@ from typing import Any
 
 from push_common.credentials import AdminCredentials
 from push_common.errors import FieldProblem, QuotaExceeded, ValidationFailed
-from push_common.observability import logger
+from push_common.observability import count, logger
 from push_common.push.policy import check_attribute_names, check_caller_policy
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES
@@ -96,6 +96,7 @@ def submit(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]
         timezone=deps.settings.quota_timezone,
     )
     push_id = str(uuid.uuid4())
+    count("PushAccepted")
     logger.info(
         "push accepted",
         push_id=push_id,

@@ -1,0 +1,48 @@
+"""The `Push Requested` use case: same validation, quota and signing as HTTP, plus outcomes.
+
+Retryable failures raise so EventBridge / Lambda retry (and finally dead-letter) the event;
+everything else is answered with a `Push Failed` event and not retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from push_common.edge.eventbridge import PushRequestedEvent
+from push_common.errors import GatewayError
+from push_common.observability import logger
+from push_common.push.idempotency import submit_once_traced
+from push_common.push.outcomes import PUSH_FAILED, PUSH_SENT, failed_detail, publish, sent_detail
+from push_common.push.service import PushContext, PushDeps
+
+# Tomorrow is too late for an EventBridge retry; the requester decides what to do instead.
+_NOT_RETRIED_FROM_EVENTS = frozenset({"daily_quota_exhausted"})
+
+
+def retry_event(exc: GatewayError) -> bool:
+    return exc.retryable and exc.code not in _NOT_RETRIED_FROM_EVENTS
+
+
+def handle_push_requested(
+    event: PushRequestedEvent, deps: PushDeps, *, deadline: float | None
+) -> dict[str, Any]:
+    """Run the push once per (source, key) and publish its outcome exactly once."""
+    ids = {"request_event_id": event.event_id, "key": event.idempotency_key, "source": event.source}
+    ctx = PushContext(
+        caller=event.source,
+        idempotency_scope=event.source,
+        idempotency_key=event.idempotency_key,
+        deadline=deadline,
+    )
+    try:
+        result, replayed = submit_once_traced(event.request(), ctx, deps)
+    except GatewayError as exc:
+        if retry_event(exc):
+            logger.warning("push will be retried", extra={"code": exc.code, **ids})
+            raise
+        logger.warning("push failed", extra={"code": exc.code, "detail": exc.detail, **ids})
+        publish(deps.settings, PUSH_FAILED, failed_detail(exc, **ids))
+        return {"outcome": "failed", "code": exc.code}
+    if not replayed:  # a redelivery must not announce the same push twice
+        publish(deps.settings, PUSH_SENT, sent_detail(result, **ids))
+    return {"outcome": "sent", "replayed": replayed, **result}
