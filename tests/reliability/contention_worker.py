@@ -1,0 +1,93 @@
+"""One process of the contention test: the real push service with a shifted clock."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import boto3
+from pydantic import SecretStr
+
+from push_common.credentials import AdminCredentials
+from push_common.errors import GatewayError
+from push_common.push.request import PushRequest
+from push_common.push.service import PushContext, PushDeps, submit
+from push_common.quota import QuotaPolicy, QuotaStore
+from push_common.quota_calendar import QuotaCalendar
+from push_common.settings import Settings
+from push_common.tim_client import TimClient
+
+APP = 1400000000
+IDENTIFIER = "administrator"
+KEY = "contention-test-key"
+TABLE = "push-quota"
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    dynamodb_url: str
+    upstream_url: str
+    clock_offset: float
+    start_at: float
+    stop_at: float
+    limit: int
+    interval_ms: int
+    timezone: str
+
+
+def _deps(plan: WorkerPlan) -> PushDeps:
+    settings = Settings(
+        tim_secret_id="unused",
+        tim_region="singapore",
+        tim_base_url=plan.upstream_url,
+        quota_table=TABLE,
+        idempotency_table="unused",
+        push_daily_limit=plan.limit,
+        push_min_interval_ms=plan.interval_ms,
+        quota_timezone=plan.timezone,
+        quota_max_wait_ms=0,  # refuse at once: maximal contention on the quota item
+    )
+    creds = AdminCredentials(sdkappid=APP, identifier=IDENTIFIER, key=SecretStr(KEY))
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=plan.dynamodb_url,
+        region_name="ap-southeast-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    policy = QuotaPolicy(
+        limit=plan.limit,
+        interval_ms=plan.interval_ms,
+        margin_ms=settings.quota_safety_margin_ms,
+        calendar=QuotaCalendar(ZoneInfo(plan.timezone)),
+    )
+    store = QuotaStore(ddb, TABLE, str(APP), policy, clock=lambda: time.time() + plan.clock_offset)
+    return PushDeps(
+        settings=settings,
+        client=TimClient(settings, credentials=lambda **_: creds),
+        credentials=lambda: creds,
+        quota=lambda _: store,
+        attribute_names=lambda: (),
+    )
+
+
+def warm_up(_: int) -> None:
+    """Runs in each pool process before the clock starts, so imports don't eat the run."""
+
+
+def run_worker(plan: WorkerPlan) -> Counter[str]:
+    """Push until `stop_at`; count accepted and refused-by-reason."""
+    deps = _deps(plan)
+    req = PushRequest.model_validate({"audience": {"all": True}, "message": {"text": "load"}})
+    outcomes: Counter[str] = Counter()
+    time.sleep(max(0.0, plan.start_at - time.time()))
+    while time.time() < plan.stop_at:
+        try:
+            submit(req, PushContext(caller="contention-test"), deps)
+            outcomes["accepted"] += 1
+        except GatewayError as exc:
+            outcomes[exc.code] += 1
+        time.sleep(0.002)
+    return outcomes
