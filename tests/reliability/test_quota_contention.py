@@ -8,6 +8,7 @@ sandbox must never have had to answer 90024 / 90047.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import time
 from collections import Counter
@@ -98,11 +99,11 @@ def test_concurrent_pushes_across_midnight_never_break_the_quota(dynalite_url: s
         sandbox.stop()
 
     times = sorted(float(p["at"]) for p in pushes)
-    gaps_ms = [round((b - a) * 1000, 1) for a, b in zip(times, times[1:], strict=False)]
+    gaps_ms = [round((b - a) * 1000, 1) for a, b in itertools.pairwise(times)]
     per_day = Counter(datetime.fromtimestamp(t, ZoneInfo(ZONE)).date().isoformat() for t in times)
     print(
         f"\nquota contention: requests={sum(outcomes.values())} accepted={outcomes['accepted']} "
-        f"refused={dict((k, v) for k, v in outcomes.items() if k != 'accepted')} "
+        f"refused={ {k: v for k, v in outcomes.items() if k != 'accepted'} } "
         f"per_day={dict(per_day)} min_gap_ms={min(gaps_ms) if gaps_ms else None} "
         f"upstream_codes={dict(upstream_codes)}"
     )
