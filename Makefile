@@ -13,10 +13,18 @@ $(STAMP): requirements-dev.txt layers/common/pyproject.toml scripts/bootstrap.sh
 
 dev: $(STAMP)
 
-run: dev  ## the local stack on 127.0.0.1:$${PORT:-3000}
+NODE_STAMP := devstack/node_modules/.package-lock.json
+.PHONY: node
+node: $(NODE_STAMP)  ## dynalite for the local stack and tests (skipped without npm: moto stands in)
+
+$(NODE_STAMP): devstack/package.json devstack/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix devstack --ignore-scripts --no-audit --no-fund; \
+	else echo "node: npm not found; DynamoDB falls back to moto (no serialised conditional writes)"; fi
+
+run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev  ## unit + integration + contract
+test: dev node  ## unit + integration + contract
 	$(BIN)/pytest
 
 check: dev  ## read-only quality gates
@@ -34,3 +42,13 @@ invoke: dev  ## make invoke FUNCTION=PushApiFunction EVENT=events/push_api_post_
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+SAM_VENV ?= .venv-sam
+# make deploy PARAMS="TimSecretArn=arn:aws:secretsmanager:... TimRegion=singapore"
+PARAMS ?=
+
+build:  ## docker-free `sam build` (arm64 layer, precompiled .pyc) into .aws-sam/build
+	scripts/build.sh
+
+deploy: build  ## sam deploy of the built template (needs AWS credentials; see samconfig.toml)
+	$(SAM_VENV)/bin/sam deploy $(if $(PARAMS),--parameter-overrides '$(PARAMS)')

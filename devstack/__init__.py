@@ -1,0 +1,1 @@
+"""Docker-free local stack: API adapter, upstream sandbox and AWS emulator wiring."""

@@ -1,0 +1,30 @@
+"""The template's values as a deployment would see them (parameters with their defaults)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devstack.template import parameter_defaults
+
+# Values a deployer must pass (the parameters without defaults).
+REQUIRED_PARAMETERS = {
+    "TimSecretArn": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-AbCdEf",
+    "TimRegion": "singapore",
+}
+
+
+def resolve(value: Any, template: dict[str, Any]) -> str:
+    """A deployed environment value: parameters as deployed with defaults, resources by id."""
+    if isinstance(value, dict) and "Ref" in value:
+        name = str(value["Ref"])
+        parameters = {**parameter_defaults(template), **REQUIRED_PARAMETERS}
+        if name in parameters:
+            return str(parameters[name])
+        assert name in template["Resources"], f"Ref to unknown {name}"
+        return f"{name}-physical-name"
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, _ = value["Fn::If"]
+        assert condition in template["Conditions"]
+        return resolve(when_true, template)
+    assert not isinstance(value, dict | list), f"unexpected intrinsic {value}"
+    return str(value)
