@@ -48,6 +48,9 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         push_min_interval_ms=plan.interval_ms,
         quota_timezone=plan.timezone,
         quota_max_wait_ms=0,  # refuse at once: maximal contention on the quota item
+        # Reservations are spaced by interval + margin; the margin absorbs the request jitter of a
+        # loaded 2-core CI machine between reserving a slot and the sandbox receiving the push.
+        quota_safety_margin_ms=150,
     )
     creds = AdminCredentials(sdkappid=APP, identifier=IDENTIFIER, key=SecretStr(KEY))
     ddb = boto3.client(

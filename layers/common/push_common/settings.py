@@ -49,8 +49,9 @@ class Settings(BaseModel):
     tim_secret_id: str = Field(min_length=1)
     tim_region: Region
     tim_base_url: OptionalStr = None
-    quota_table: str = Field(min_length=1)
-    idempotency_table: str = Field(min_length=1)
+    # Required by the push functions only (see `require`); the audience function has no tables.
+    quota_table: OptionalStr = None
+    idempotency_table: OptionalStr = None
     push_daily_limit: int = Field(default=100, ge=1)
     push_min_interval_ms: int = Field(default=1000, ge=0)
     quota_timezone: str = "Asia/Shanghai"
@@ -85,6 +86,13 @@ class Settings(BaseModel):
         return cls.model_validate(
             {name: environ[name.upper()] for name in names if name.upper() in environ}
         )
+
+    def require(self, field: str) -> str:
+        """A setting that this function cannot work without; a clear error when it is unset."""
+        value = getattr(self, field)
+        if not value:
+            raise RuntimeError(f"{field.upper()} must be set for this function")
+        return str(value)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -25,9 +25,11 @@ def default_deps() -> PushDeps:
         calendar=QuotaCalendar(settings.zone),
     )
 
+    table = settings.require("quota_table")
+
     def quota_for(creds: AdminCredentials) -> QuotaStore:
         # The quota belongs to the SDKAppID: deployments sharing an app share its 100 a day.
-        return QuotaStore(clients.dynamodb(), settings.quota_table, str(creds.sdkappid), policy)
+        return QuotaStore(clients.dynamodb(), table, str(creds.sdkappid), policy)
 
     return PushDeps(
         settings=settings,

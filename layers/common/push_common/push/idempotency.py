@@ -45,7 +45,7 @@ Submit = Callable[..., dict[str, Any]]
 def _guarded() -> tuple[Submit, IdempotencyConfig]:
     settings = get_settings()
     persistence = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table, boto3_client=clients.dynamodb()
+        table_name=settings.require("idempotency_table"), boto3_client=clients.dynamodb()
     )
     config = IdempotencyConfig(
         event_key_jmespath="[scope, key]",

@@ -1,0 +1,107 @@
+"""The Tencent IM admin credentials, read from Secrets Manager and cached with a max age.
+
+Secret shape (design §5): `{"sdkappid": 1400000000, "identifier": "administrator", "key": "…"}`.
+Errors never carry the secret's value: only the names of the fields that are wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import (
+    GetParameterError,
+    TransformParameterError,
+)
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from push_common.errors import DependencyUnavailable, GatewayError
+from push_common.settings import get_settings
+
+_TRANSIENT_AWS_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalServiceError",
+        "InternalServiceErrorException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+_RETRY_AFTER_SECONDS = 1
+
+
+class SecretInvalid(GatewayError):
+    """500: the admin secret is missing, unreadable or malformed (an operator must fix it)."""
+
+    status = 500
+    default_code = "secret_invalid"
+    title = "The Tencent IM admin secret is misconfigured"
+
+
+class AdminCredentials(BaseModel):
+    """SDKAppID, admin identifier and secret key; `repr` never shows the key."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+
+    sdkappid: int = Field(strict=True, gt=0)
+    identifier: str = Field(strict=True, min_length=1)
+    key: SecretStr = Field(min_length=1)
+
+
+def get_admin_credentials(*, force_refresh: bool = False) -> AdminCredentials:
+    """The admin credentials, cached for `SECRET_MAX_AGE_SECONDS`; `force_refresh` re-reads."""
+    settings = get_settings()
+    name = settings.tim_secret_id
+    try:
+        raw: Any = parameters.get_secret(
+            name,
+            transform="json",
+            max_age=settings.secret_max_age_seconds,
+            force_fetch=force_refresh,
+        )
+    except TransformParameterError:
+        raise SecretInvalid(f"secret {name} is not a JSON object") from None
+    except GetParameterError as exc:
+        raise _read_failure(name, exc.__cause__ or exc.__context__) from None
+    return _parse(name, raw)
+
+
+def _read_failure(name: str, cause: BaseException | None) -> GatewayError:
+    if isinstance(cause, ConnectionError | HTTPClientError):
+        return _unavailable(name, type(cause).__name__)
+    if isinstance(cause, ClientError):
+        code = str(cause.response.get("Error", {}).get("Code", "unknown"))
+        status = int(cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if code in _TRANSIENT_AWS_CODES or status >= 500:
+            return _unavailable(name, code)
+        return SecretInvalid(f"secret {name} could not be read ({code})")
+    reason = type(cause).__name__ if cause else "unknown error"
+    return SecretInvalid(f"secret {name} could not be read ({reason})")
+
+
+def _unavailable(name: str, reason: str) -> DependencyUnavailable:
+    return DependencyUnavailable(
+        f"Secrets Manager unavailable while reading {name} ({reason})",
+        code="secret_unavailable",
+        retry_after=_RETRY_AFTER_SECONDS,
+    )
+
+
+def _parse(name: str, raw: Any) -> AdminCredentials:
+    if not isinstance(raw, dict):
+        raise SecretInvalid(f"secret {name} is not a JSON object")
+    try:
+        return AdminCredentials.model_validate(raw)
+    except ValidationError as exc:
+        # Only field names and error types: the input values are the secret.
+        problems = ", ".join(
+            f"{'.'.join(map(str, err['loc']))} ({err['type']})" for err in exc.errors()
+        )
+        raise SecretInvalid(f"secret {name} is malformed: {problems}") from None

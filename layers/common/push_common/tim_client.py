@@ -1,0 +1,285 @@
+"""The one HTTP client of Tencent IM's REST API: signing, timeouts, retries, error mapping.
+
+Retry policy (design §7, upstream doc §5.4): a request that was never sent and the "backoff"
+codes are retried twice with exponential backoff; a read timeout only when the caller says the
+command is safe to repeat; "resign" codes once with a re-read secret and a fresh UserSig.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, SSLError
+
+from push_common import caches
+from push_common.credentials import AdminCredentials, get_admin_credentials
+from push_common.errors import DependencyUnavailable, GatewayError, UpstreamTimeout
+from push_common.observability import logger
+from push_common.regions import base_url
+from push_common.settings import Settings, get_settings
+from push_common.upstream_codes import UpstreamOutcome, outcome_for
+from push_common.usersig import UserSigCache, get_usersig_cache
+
+MAX_EXTRA_ATTEMPTS = 2
+BACKOFF_BASE_SECONDS = 0.2
+MAX_ERROR_INFO_CHARS = 200
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_USERSIG_VALUE = re.compile(r"(?i)(usersig=)[^&#]*")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+# The request never left this host, so repeating it cannot duplicate a push.
+_NOT_SENT = (ConnectTimeoutError, SSLError, ProxyError)
+
+
+class HttpResponse(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class Http(Protocol):
+    """The slice of `urllib3.PoolManager` the client uses (tests pass a stub)."""
+
+    def request(
+        self, method: str, url: str, *, body: bytes, headers: Mapping[str, str], timeout: Any
+    ) -> HttpResponse: ...
+
+
+class UpstreamError(GatewayError):
+    """Tencent IM answered a non-zero ErrorCode; status, code and retryable come from the table."""
+
+    title = "Tencent IM rejected the call"
+
+    def __init__(
+        self, error_code: int, error_info: str = "", *, outcome: UpstreamOutcome | None = None
+    ) -> None:
+        self.outcome = outcome or outcome_for(error_code)
+        self.error_code = error_code
+        self.error_info = sanitise_error_info(error_info)
+        detail = f"Tencent IM error {error_code} ({self.outcome.summary})"
+        super().__init__(
+            f"{detail}: {self.error_info}" if self.error_info else detail,
+            code=self.outcome.code,
+            upstream_code=error_code,
+            retry_after=self.outcome.retry_after,
+            retryable=self.outcome.retryable,
+        )
+        self.status = self.outcome.http_status  # type: ignore[misc]  # status varies per code
+
+
+class _Transport(Exception):
+    """One failed attempt without a usable envelope; `error` is what to raise if it is the last."""
+
+    def __init__(self, error: GatewayError, *, maybe_sent: bool) -> None:
+        super().__init__(error.detail)
+        self.error = error
+        self.maybe_sent = maybe_sent
+
+
+def redact_url(url: str) -> str:
+    """`url` with the value of `usersig=` replaced by `REDACTED` (safe to log)."""
+    return _USERSIG_VALUE.sub(r"\1REDACTED", url)
+
+
+def sanitise_error_info(info: object) -> str:
+    """Upstream ErrorInfo as one printable line of at most `MAX_ERROR_INFO_CHARS`."""
+    text = _UNPRINTABLE.sub(" ", info if isinstance(info, str) else "").strip()
+    return text[:MAX_ERROR_INFO_CHARS]
+
+
+@dataclass
+class _Call:
+    """One logical call and its retry budget, shared by its attempts."""
+
+    command: str
+    path: str
+    payload: bytes
+    deadline: float | None
+    retry_read_timeout: bool
+    attempt: int = 0
+    backoffs: int = 0
+    resigned: bool = False
+
+
+class TimClient:
+    """Calls `v4/<service>/<command>` as the app admin; reuse one instance per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: Http | None = None,
+        credentials: Callable[..., AdminCredentials] = get_admin_credentials,
+        sigs: UserSigCache | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._base = base_url(settings)
+        self._http: Http = http or urllib3.PoolManager(
+            num_pools=2, maxsize=4, retries=False, cert_reqs="CERT_REQUIRED"
+        )
+        self._credentials = credentials
+        self._sigs = sigs or get_usersig_cache()
+        self._sleep = sleep
+        self._clock = clock
+
+    def call(
+        self,
+        command: str,
+        body: Mapping[str, Any],
+        *,
+        service: str = "all_member_push",
+        deadline: float | None = None,
+        retry_read_timeout: bool = True,
+    ) -> dict[str, Any]:
+        """POST `body` to `command`; the response dict when ErrorCode is 0, else raise.
+
+        `deadline` is a `time.monotonic()` instant no attempt may outlast. Pass
+        `retry_read_timeout=False` for commands that must not run twice (im_push): a timed-out
+        or cut-off attempt then raises `UpstreamTimeout` and the caller decides.
+        """
+        if not (_NAME.match(command) and _NAME.match(service)):
+            raise ValueError(f"invalid command {service}/{command}")
+        payload = json.dumps(dict(body), separators=(",", ":"), ensure_ascii=False).encode()
+        path = f"{self._base}/v4/{service}/{command}"
+        call = _Call(command, path, payload, deadline, retry_read_timeout)
+        while True:
+            call.attempt += 1
+            try:
+                response = self._attempt(call)
+            except _Transport as failure:
+                repeatable = call.retry_read_timeout or not failure.maybe_sent
+                if not (repeatable and self._back_off(call)):
+                    raise failure.error from None
+                continue
+            if response["ErrorCode"] == 0:
+                return response
+            self._retry_or_raise(call, response)
+
+    def _retry_or_raise(self, call: _Call, response: Mapping[str, Any]) -> None:
+        error = UpstreamError(response["ErrorCode"], response.get("ErrorInfo", ""))
+        retry = error.outcome.retry
+        if retry == "backoff" and self._back_off(call):
+            return
+        if retry == "resign" and not call.resigned:
+            call.resigned = True
+            self._credentials(force_refresh=True)
+            self._sigs.invalidate()
+            return
+        raise error
+
+    def _attempt(self, call: _Call) -> dict[str, Any]:
+        timeout = self._timeout(call.deadline)
+        creds = self._credentials()
+        query = {
+            "sdkappid": creds.sdkappid,
+            "identifier": creds.identifier,
+            "usersig": self._sigs.get(creds),
+            "random": secrets.randbits(32),
+            "contenttype": "json",
+        }
+        url = f"{call.path}?{urlencode(query)}"
+        started = self._clock()
+        try:
+            response = _parse(self._send(url, call.payload, timeout))
+        except _Transport as failure:
+            self._log(call, url, started, failure=failure.error.detail)
+            raise
+        self._log(call, url, started, response=response)
+        return response
+
+    def _send(self, url: str, payload: bytes, timeout: urllib3.Timeout) -> HttpResponse:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        try:
+            return self._http.request("POST", url, body=payload, headers=headers, timeout=timeout)
+        except _NOT_SENT as exc:
+            error = _unavailable(f"connection failed ({type(exc).__name__})")
+            raise _Transport(error, maybe_sent=False) from None
+        except HTTPError as exc:
+            # Read timeout or connection lost mid-call: upstream may have run the command.
+            detail = f"no answer from Tencent IM ({type(exc).__name__}); outcome unknown"
+            raise _Transport(UpstreamTimeout(detail), maybe_sent=True) from None
+
+    def _timeout(self, deadline: float | None) -> urllib3.Timeout:
+        connect = self._settings.upstream_connect_timeout_seconds
+        read = self._settings.upstream_read_timeout_seconds
+        if deadline is None:
+            return urllib3.Timeout(connect=connect, read=read)
+        left = deadline - self._clock()
+        if left <= 0:
+            raise UpstreamTimeout("no time left to call Tencent IM before the deadline")
+        return urllib3.Timeout(connect=min(connect, left), read=min(read, left), total=left)
+
+    def _back_off(self, call: _Call) -> bool:
+        """Sleep before the next attempt; False when the budget or the deadline forbids one."""
+        if call.backoffs >= MAX_EXTRA_ATTEMPTS:
+            return False
+        delay = BACKOFF_BASE_SECONDS * 2**call.backoffs * (1 + random.random() / 2)
+        if call.deadline is not None and self._clock() + delay >= call.deadline:
+            return False
+        call.backoffs += 1
+        self._sleep(delay)
+        return True
+
+    def _log(
+        self,
+        call: _Call,
+        url: str,
+        started: float,
+        *,
+        response: Mapping[str, Any] | None = None,
+        failure: str | None = None,
+    ) -> None:
+        error_code = response["ErrorCode"] if response else None
+        fields: dict[str, Any] = {
+            "command": call.command,
+            "attempt": call.attempt,
+            "error_code": error_code,
+            "duration_ms": round((self._clock() - started) * 1000, 1),
+            "url": redact_url(url),
+        }
+        logger.debug("tim attempt", **fields)
+        if failure is not None:
+            logger.warning("tim attempt failed", failure=failure, **fields)
+        elif error_code:
+            info = sanitise_error_info(response.get("ErrorInfo") if response else None)
+            logger.warning("tim attempt rejected", error_info=info, **fields)
+
+
+def _unavailable(reason: str) -> DependencyUnavailable:
+    return DependencyUnavailable(
+        f"Tencent IM unreachable: {reason}", code="upstream_unavailable", retry_after=1
+    )
+
+
+def _parse(response: HttpResponse) -> dict[str, Any]:
+    if response.status != 200:
+        raise _Transport(_unavailable(f"HTTP {response.status}"), maybe_sent=False)
+    try:
+        parsed = json.loads(response.data)
+    except ValueError:
+        parsed = None
+    code = parsed.get("ErrorCode") if isinstance(parsed, dict) else None
+    if type(code) is not int or not isinstance(parsed, dict):
+        raise _Transport(_unavailable("answer is not a JSON envelope"), maybe_sent=False)
+    return parsed
+
+
+@cache
+def get_tim_client() -> TimClient:
+    """The process-wide client (one connection pool, reused across warm invocations)."""
+    return TimClient(get_settings())
+
+
+caches.register(get_tim_client.cache_clear)
