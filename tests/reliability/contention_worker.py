@@ -72,7 +72,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         client=TimClient(settings, credentials=lambda **_: creds),
         credentials=lambda: creds,
         quota=lambda _: store,
-        attribute_names=lambda: (),
+        attribute_names=lambda _: (),
     )
 
 

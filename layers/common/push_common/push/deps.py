@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from push_common import caches, clients
-from push_common.attribute_names import get_attribute_names
+from push_common.attribute_names import attribute_names_for
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaStore
@@ -36,5 +36,5 @@ def default_deps() -> PushDeps:
         client=get_tim_client(),
         credentials=get_admin_credentials,
         quota=quota_for,
-        attribute_names=get_attribute_names,
+        attribute_names=attribute_names_for,
     )

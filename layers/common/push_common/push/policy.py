@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from push_common.errors import FieldProblem, Forbidden, ValidationFailed
 from push_common.push.request import PushRequest
@@ -27,12 +27,18 @@ def check_caller_policy(req: PushRequest, *, admin: str, caller: str, settings: 
         )
 
 
-def check_attribute_names(req: PushRequest, names: Callable[[], tuple[str, ...]]) -> None:
-    """422 naming upstream 90033 when a condition uses a name the app has not defined."""
+def check_attribute_names(
+    req: PushRequest, names: Callable[[Iterable[str]], tuple[str, ...]]
+) -> None:
+    """422 naming upstream 90033 when a condition uses a name the app has not defined.
+
+    `names(wanted)` returns the app's names, re-reading upstream when a wanted one is missing
+    from its cache (another Lambda may just have added it).
+    """
     attributes = req.audience.attributes
     if attributes is None:
         return
-    known = set(names())
+    known = set(names(attributes.names()))
     problems = [
         FieldProblem(
             field=f"audience.attributes.{which}.{name}",

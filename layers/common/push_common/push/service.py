@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ class PushDeps:
     client: TimClient
     credentials: Callable[[], AdminCredentials]
     quota: Callable[[AdminCredentials], QuotaStore]
-    attribute_names: Callable[[], tuple[str, ...]]
+    attribute_names: Callable[[Iterable[str]], tuple[str, ...]]
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
 
