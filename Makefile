@@ -52,3 +52,8 @@ build:  ## docker-free `sam build` (arm64 layer, precompiled .pyc) into .aws-sam
 
 deploy: build  ## sam deploy of the built template (needs AWS credentials; see samconfig.toml)
 	$(SAM_VENV)/bin/sam deploy $(if $(PARAMS),--parameter-overrides '$(PARAMS)')
+
+# make bench BENCH_ARGS="--write bench/RESULTS.md"   (options: python -m bench.run --help)
+BENCH_ARGS ?=
+bench: dev node  ## warm latency, cold start, size, calls per push as ratios (design §10); ~3-5 min
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

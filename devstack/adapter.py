@@ -1,0 +1,118 @@
+"""The HTTP front door on PORT: template routes via API Gateway v2 events, plus `/_local/events`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from devstack.apigw import HttpRequest, HttpResponse, build_event, json_response, problem
+from devstack.apigw import to_response as result_to_response
+from devstack.config import DEFAULT_CALLER_ARN
+from devstack.events import LocalEvents, MalformedRequest
+from devstack.routes import MethodNotAllowed, Router
+from devstack.workers import InvocationError
+
+LOCAL_EVENTS_PATH = "/_local/events"
+CALLER_HEADER = "x-local-caller-arn"
+
+
+class Adapter:
+    """Maps one HTTP request to one function invocation (or a local endpoint)."""
+
+    def __init__(
+        self, router: Router, invoke: Callable[[str, dict[str, Any]], Any], events: LocalEvents
+    ) -> None:
+        self._router = router
+        self._invoke = invoke
+        self._events = events
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """The response API Gateway + Lambda would give (local endpoints aside)."""
+        if request.path == LOCAL_EVENTS_PATH:
+            return self._local_events(request)
+        match = self._router.match(request.method, request.path)
+        if match is None:
+            return problem(404, "Not found", f"no route for {request.path}", "route_not_found")
+        if isinstance(match, MethodNotAllowed):
+            response = problem(
+                405, "Method not allowed", f"{request.method} {request.path}", "method_not_allowed"
+            )
+            response.headers.append(("allow", ", ".join(match.allowed)))
+            return response
+        caller = next((v for n, v in request.headers if n.lower() == CALLER_HEADER), None)
+        request_id = str(uuid.uuid4())
+        event = build_event(request, match, caller or DEFAULT_CALLER_ARN, request_id)
+        try:
+            result = self._invoke(match.function, event)
+        except InvocationError as exc:
+            print(f"[adapter] {match.function} failed ({request_id}): {exc}", file=sys.stderr)
+            return json_response(500, {"message": "Internal Server Error"})
+        response = result_to_response(result)
+        response.headers.append(("apigw-requestid", request_id))
+        return response
+
+    def _local_events(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            return json_response(200, self._events.published())
+        if request.method != "POST":
+            return problem(405, "Method not allowed", request.method, "method_not_allowed")
+        try:
+            return json_response(200, self._events.put(request.body))
+        except MalformedRequest as exc:
+            return problem(400, "Malformed PutEvents body", str(exc), "invalid_body")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _serve(self) -> None:
+        path, _, query = self.path.partition("?")
+        length = int(self.headers.get("content-length") or 0)
+        request = HttpRequest(
+            method=self.command,
+            path=path,
+            query=query,
+            headers=list(self.headers.items()),
+            body=self.rfile.read(length) if length else b"",
+            source_ip=self.client_address[0],
+            protocol=self.request_version,
+        )
+        response = self.server.adapter.handle(request)
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        print(f"[http] {self.address_string()} {format % args}", file=sys.stderr, flush=True)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    adapter: Adapter
+
+
+class AdapterServer:
+    """Serves an Adapter on 127.0.0.1:`port` (0 = any free port) from a background thread."""
+
+    def __init__(self, adapter: Adapter, port: int) -> None:
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.adapter = adapter
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

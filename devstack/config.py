@@ -1,0 +1,62 @@
+"""Settings of the local stack, read from the environment once at start-up (design §5, §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Fixed and public on purpose: the local sandbox must verify UserSigs, but nothing real uses it.
+DEV_KEY = "tim-push-gateway-local-dev-key-not-a-secret"
+DEFAULT_PORT = 3000
+ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs it builds agree with ours
+DEFAULT_CALLER_ARN = "arn:aws:iam::000000000000:user/local-developer"
+# Variables a developer may set to shape the functions' behaviour locally.
+FUNCTION_OVERRIDES = (
+    "PUSH_DAILY_LIMIT",
+    "PUSH_MIN_INTERVAL_MS",
+    "QUOTA_TIMEZONE",
+    "ALLOWED_SENDERS",
+    "BROADCAST_ALL_PRINCIPALS",
+)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the stack reads from its environment; `key` never appears in `repr`."""
+
+    port: int = DEFAULT_PORT
+    sdkappid: int = 1400000000
+    identifier: str = "administrator"
+    key: str = field(default=DEV_KEY, repr=False)
+    tim_base_url: str | None = None
+    concurrency: int = 4
+    dynamodb: str = "auto"
+    region: str = "ap-southeast-1"
+    sandbox_daily_limit: int = 100
+    sandbox_min_interval_ms: int = 1000
+    timezone: str = "Asia/Shanghai"
+    function_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StackConfig:
+        """Read PORT, TIM_*, LOCAL_*, SANDBOX_* and the function overrides from `env`."""
+        overrides = {n: env[n] for n in FUNCTION_OVERRIDES if n in env}
+        overrides.update({n: v for n, v in env.items() if n.startswith("POWERTOOLS_")})
+        return cls(
+            port=int(env.get("PORT") or DEFAULT_PORT),
+            sdkappid=int(env.get("TIM_SDKAPPID") or 1400000000),
+            identifier=env.get("TIM_IDENTIFIER") or "administrator",
+            key=env.get("TIM_KEY") or DEV_KEY,
+            tim_base_url=env.get("TIM_BASE_URL") or None,
+            concurrency=max(1, int(env.get("LOCAL_CONCURRENCY") or 4)),
+            dynamodb=(env.get("LOCAL_DYNAMODB") or "auto").lower(),
+            region=env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
+            sandbox_daily_limit=int(
+                env.get("SANDBOX_DAILY_LIMIT") or env.get("PUSH_DAILY_LIMIT") or 100
+            ),
+            sandbox_min_interval_ms=int(
+                env.get("SANDBOX_MIN_INTERVAL_MS") or env.get("PUSH_MIN_INTERVAL_MS") or 1000
+            ),
+            timezone=env.get("QUOTA_TIMEZONE") or "Asia/Shanghai",
+            function_overrides=overrides,
+        )
