@@ -98,6 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 resets connections under a burst of concurrent callers.
+    request_queue_size = 256
     adapter: Adapter
 
 

@@ -20,6 +20,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     """Threaded HTTP/1.1 server holding the core and the fault queue its handlers use."""
 
     daemon_threads = True
+    request_queue_size = 256  # the default 5 resets connections under concurrent load
 
     def __init__(self, address: tuple[str, int], core: SandboxCore, faults: FaultQueue) -> None:
         super().__init__(address, _Handler)

@@ -82,8 +82,8 @@ def _problem(
         message = f"key: {message}"
     if error["type"] == "tim_rule":
         upstream = (error.get("ctx") or {}).get("upstream_code")
-    elif error["type"] in _MESSAGES or code_for is None:
-        upstream = None  # unknown / missing fields are our rules, not upstream's
+    elif error["type"] == "extra_forbidden" or code_for is None:
+        upstream = None  # rejecting unknown fields is our rule, not upstream's
     else:
         upstream = code_for(field, error["type"])
     return FieldProblem(field, message, upstream)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from push_common.errors import FieldProblem, Forbidden, ValidationFailed
 from push_common.push.request import PushRequest
 from push_common.settings import Settings
+from push_common.validation import field_path
 
 
 def check_caller_policy(req: PushRequest, *, admin: str, caller: str, settings: Settings) -> None:
@@ -41,7 +42,7 @@ def check_attribute_names(
     known = set(names(attributes.names()))
     problems = [
         FieldProblem(
-            field=f"audience.attributes.{which}.{name}",
+            field=field_path(("audience", "attributes", which, name)),
             message=f"{name!r} is not one of the app's attribute names {sorted(known)}",
             upstream_code=90033,
         )

@@ -15,6 +15,7 @@ MAX_LIFETIME_SECONDS = 604_800
 MAX_WIRE_BODY_BYTES = 10_240
 MAX_DESC_PLUS_EXT_BYTES = 3_072
 UINT32_MAX = 4_294_967_295
+UPSTREAM_INTERVAL_MS = 1_000  # im_push: consecutive pushes must be more than 1 s apart
 
 
 def tim_rule(message: str, upstream_code: int | None) -> PydanticCustomError:

@@ -19,7 +19,7 @@ from push_common.errors import FieldProblem, QuotaExceeded, ValidationFailed
 from push_common.observability import count, logger
 from push_common.push.policy import check_attribute_names, check_caller_policy
 from push_common.push.request import PushRequest
-from push_common.push.rules import MAX_WIRE_BODY_BYTES
+from push_common.push.rules import MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import im_push_body, wire_size
 from push_common.quota import IntervalWait, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaSnapshot
@@ -136,9 +136,10 @@ def _send(
     except UpstreamError as exc:
         if exc.error_code != 90024:
             raise _settle(exc, store, res) from exc
-        # Upstream saw a push we did not record: wait out its interval, retry once.
+        # Upstream saw a push we did not record: wait out ITS interval (1 s, whatever ours is
+        # configured to), then retry once with the same body and MsgRandom.
         store.note_upstream_push(store.now_ms())
-        deps.sleep(store.policy.min_gap_ms / 1000)
+        deps.sleep(max(store.policy.min_gap_ms, UPSTREAM_INTERVAL_MS + 50) / 1000)
         try:
             return _call_im_push(body, ctx, deps)
         except UpstreamError as again:

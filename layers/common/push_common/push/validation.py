@@ -20,7 +20,6 @@ _CODE_BY_PREFIX: tuple[tuple[str, dict[str, int]], ...] = (
     ("offline_ttl_seconds", {"int_type": 90044, "int_parsing": 90044, "*": 90026}),
     ("message", {"*": 90002}),
     ("notification", {"*": 90043}),
-    ("audience.tags", {"*": 90032}),
     ("sender", {"*": 90008}),
 )
 

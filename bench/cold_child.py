@@ -1,0 +1,26 @@
+"""Cold child: import a function's handler like Lambda does and answer its first request.
+
+`python -m bench.cold_child <function> <idempotency-key>`; reports `ready_at` (handler module
+imported) and `done_at` (first response returned), both `time.monotonic()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+from bench.child_report import report
+from bench.events import BenchContext, first_event, succeeded
+
+
+def main() -> None:
+    function, key = sys.argv[1], sys.argv[2]
+    handler = importlib.import_module(f"functions.{function}.handler")
+    ready_at = time.monotonic()
+    response = handler.lambda_handler(first_event(function, key), BenchContext())
+    report(ready_at=ready_at, ok=succeeded(function, response), response=str(response)[:300])
+
+
+if __name__ == "__main__":
+    main()

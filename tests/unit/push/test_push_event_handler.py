@@ -1,0 +1,141 @@
+"""Every `events/push_event_*.json` through the real push_event handler (moto AWS, stub upstream).
+
+The outcome events really go through EventBridge (moto): a rule on the bus copies them to a queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.push_event.handler import lambda_handler
+from push_common import caches
+from push_common.errors import GatewayError
+from push_common.push.service import PushContext, msg_random_for
+from tests.conftest import EVENTS, load_event
+from tests.unit.push.test_handler_events import (
+    REGION,
+    TASK_ID,
+    FakeContext,
+    StubHttp,
+    aws,
+    upstream,
+)
+
+__all__ = ["aws", "upstream"]  # fixtures shared with the push_api event tests
+
+BUS = "tim-push-gateway-bus"
+
+
+@dataclass
+class Outcomes:
+    queue_url: str
+
+    def read(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+
+
+@pytest.fixture
+def outcomes(upstream: StubHttp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outcomes]:
+    events, sqs = (
+        boto3.client("events", region_name=REGION),
+        boto3.client("sqs", region_name=REGION),
+    )
+    if BUS not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
+        events.create_event_bus(Name=BUS)
+    queue_url = sqs.create_queue(QueueName="outcomes")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    events.put_rule(Name="all", EventBusName=BUS, EventPattern='{"source": ["tim-push-gateway"]}')
+    events.put_targets(
+        Rule="all", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn["Attributes"]["QueueArn"]}]
+    )
+    monkeypatch.setenv("EVENT_BUS_NAME", BUS)
+    caches.clear_all()
+    yield Outcomes(queue_url)
+    sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_every_push_event_file_is_covered() -> None:
+    covered = {
+        "push_event_requested.json",
+        "push_event_requested_all.json",
+        "push_event_invalid.json",
+    }
+    assert {p.name for p in EVENTS.glob("push_event_*.json")} == covered
+
+
+def test_requested_event_pushes_and_announces_it(upstream: StubHttp, outcomes: Outcomes) -> None:
+    event = load_event("push_event_requested.json")
+
+    result = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+
+    key = event["detail"]["idempotency_key"]
+    [sent] = outcomes.read()
+    assert result["outcome"] == "sent" and result["task_id"] == TASK_ID
+    assert upstream.pushes()[0]["Condition"] == {"TagsOr": ["vip", "beta"]}
+    assert upstream.pushes()[0]["MsgRandom"] == msg_random_for(
+        PushContext("orders-service", "orders-service", key)
+    )
+    assert sent["detail-type"] == "Push Sent"
+    assert sent["detail"] == {
+        "push_id": result["push_id"],
+        "task_id": TASK_ID,
+        "idempotency_key": key,
+        "request_event_id": event["id"],
+        "source": "orders-service",
+    }
+
+
+def test_redelivered_event_is_pushed_and_announced_once(
+    upstream: StubHttp, outcomes: Outcomes
+) -> None:
+    event = load_event("push_event_requested_all.json")
+
+    first = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+    again = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert again["task_id"] == first["task_id"]
+    assert len(upstream.pushes()) == 1
+    assert "Condition" not in upstream.pushes()[0]  # {"all": true}
+    assert [o["detail-type"] for o in outcomes.read()] == ["Push Sent"]
+
+
+def test_invalid_event_is_not_retried_but_reported(upstream: StubHttp, outcomes: Outcomes) -> None:
+    event = load_event("push_event_invalid.json")
+
+    result = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+
+    [failed] = outcomes.read()
+    assert result == {"outcome": "failed", "code": "validation_failed"}
+    assert upstream.pushes() == []
+    assert failed["detail-type"] == "Push Failed"
+    assert failed["detail"]["retryable"] is False
+    assert failed["detail"]["errors"][0]["upstream_code"] == 90039
+
+
+def test_retryable_failure_raises_for_the_platform_to_retry(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upstream, "request", _answer_91000)
+    event = load_event("push_event_requested.json")
+
+    with pytest.raises(GatewayError) as raised:
+        lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+
+    assert raised.value.code == "upstream_unavailable"
+    assert outcomes.read() == []  # retried by EventBridge/Lambda: no premature Push Failed
+
+
+def _answer_91000(method: str, url: str, **_: Any) -> Any:
+    from tests.unit.push.test_handler_events import StubResponse
+
+    body = {"ActionStatus": "FAIL", "ErrorCode": 91000, "ErrorInfo": "internal error"}
+    return StubResponse(200, json.dumps(body).encode())

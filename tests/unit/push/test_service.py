@@ -1,0 +1,308 @@
+"""The push use case with fakes: policy, MsgRandom, quota reconciliation, dry run (design §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+import pytest
+
+from push_common.errors import Forbidden, GatewayError, QuotaExceeded, UpstreamTimeout
+from push_common.push import service
+from push_common.push.request import PushRequest
+from push_common.push.rules import UINT32_MAX
+from push_common.push.service import PushContext
+from push_common.quota import IntervalWait, Reservation
+from push_common.tim_client import UpstreamError
+from tests.unit.push.fakes import NOW_MS, TODAY, Harness, harness, raising
+
+CALLER = "arn:aws:iam::123456789012:user/orders-service"
+OPS = "arn:aws:iam::123456789012:role/ops"
+CTX = PushContext(caller=CALLER)
+SALE = {"text": "Sale starts now"}
+RESERVED = Reservation(day=TODAY, at_ms=NOW_MS, used=4)
+
+
+def request(**fields: Any) -> PushRequest:
+    data: dict[str, Any] = {"audience": {"all": True}, "message": SALE, **fields}
+    return PushRequest.model_validate(data)
+
+
+def refused(h: Harness, req: PushRequest, ctx: PushContext = CTX) -> GatewayError:
+    with pytest.raises(GatewayError) as caught:
+        service.submit(req, ctx, h.deps())
+    return caught.value
+
+
+# --- caller policy -------------------------------------------------------------------------------
+
+
+def test_sender_not_in_allowed_senders_is_403() -> None:
+    h = harness(ALLOWED_SENDERS="ops-bot")
+    error = refused(h, request(sender="marketing-bot"))
+    assert (type(error), error.status, error.code) == (Forbidden, 403, "sender_not_allowed")
+    assert (h.quota.calls, h.client.calls) == ([], [])
+
+
+@pytest.mark.parametrize("sender", ["ops-bot", "administrator"], ids=["allowed", "admin"])
+def test_allowed_and_admin_senders_push(sender: str) -> None:
+    h = harness(ALLOWED_SENDERS="ops-bot, billing-bot")
+    service.submit(request(sender=sender), CTX, h.deps())
+    assert h.client.calls[0][1]["From_Account"] == sender
+
+
+def test_no_sender_sends_no_from_account() -> None:
+    h = harness()
+    service.submit(request(), CTX, h.deps())
+    assert "From_Account" not in h.client.calls[0][1]
+
+
+def test_broadcast_outside_allowed_principals_is_403() -> None:
+    h = harness(BROADCAST_ALL_PRINCIPALS=OPS)
+    error = refused(h, request())
+    assert (type(error), error.status, error.code) == (Forbidden, 403, "broadcast_not_allowed")
+    assert (h.quota.calls, h.client.calls) == ([], [])
+
+
+def test_broadcast_inside_allowed_principals_pushes() -> None:
+    h = harness(BROADCAST_ALL_PRINCIPALS=f"{OPS},{CALLER}")
+    assert service.submit(request(), CTX, h.deps())["status"] == "submitted"
+
+
+def test_broadcast_restriction_leaves_tag_pushes_alone() -> None:
+    h = harness(BROADCAST_ALL_PRINCIPALS=OPS)
+    req = request(audience={"tags": {"any": ["vip"]}})
+    assert service.submit(req, CTX, h.deps())["status"] == "submitted"
+
+
+def test_unknown_attribute_name_is_422_with_90033_before_anything_is_spent() -> None:
+    h = harness()
+    req = request(audience={"attributes": {"any": {"city": "NY", "tier": "gold"}}})
+    error = refused(h, req)
+    assert error.status == 422
+    assert [(p.field, p.upstream_code) for p in error.errors] == [
+        ("audience.attributes.any.tier", 90033)
+    ]
+    assert (h.quota_opened, h.client.calls) == (0, [])
+
+
+def test_known_attribute_names_push() -> None:
+    h = harness()
+    req = request(audience={"attributes": {"all": {"city": "NY", "sex": "F"}}})
+    service.submit(req, CTX, h.deps())
+    assert h.names_wanted == [["city", "sex"]]
+    assert h.client.calls[0][1]["Condition"] == {"AttrsAnd": {"city": "NY", "sex": "F"}}
+
+
+def test_attribute_names_are_not_asked_for_other_audiences() -> None:
+    h = harness()
+    service.submit(request(audience={"tags": {"any": ["vip"]}}), CTX, h.deps())
+    assert h.names_wanted == []
+
+
+# --- MsgRandom -----------------------------------------------------------------------------------
+
+
+def keyed(scope: str, key: str) -> PushContext:
+    return PushContext(caller=scope, idempotency_scope=scope, idempotency_key=key)
+
+
+def test_msg_random_is_derived_from_scope_and_key() -> None:
+    digest = hashlib.sha256(f"{CALLER}\norder-1".encode()).digest()
+    assert service.msg_random_for(keyed(CALLER, "order-1")) == int.from_bytes(digest[:4], "big")
+
+
+def test_same_scope_and_key_give_the_same_msg_random() -> None:
+    first = service.msg_random_for(keyed(CALLER, "order-1"))
+    assert service.msg_random_for(keyed(CALLER, "order-1")) == first
+
+
+@pytest.mark.parametrize(
+    "other", [keyed(OPS, "order-1"), keyed(CALLER, "order-2")], ids=["scope", "key"]
+)
+def test_another_scope_or_key_gives_another_msg_random(other: PushContext) -> None:
+    assert service.msg_random_for(other) != service.msg_random_for(keyed(CALLER, "order-1"))
+
+
+def test_without_a_key_msg_random_is_a_fresh_uint32(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+
+    def randbits(bits: int) -> int:
+        asked.append(bits)
+        return UINT32_MAX
+
+    monkeypatch.setattr(secrets, "randbits", randbits)
+    assert service.msg_random_for(CTX) == UINT32_MAX
+    assert asked == [32]
+
+
+def test_keyed_push_sends_the_derived_msg_random() -> None:
+    h = harness()
+    ctx = keyed(CALLER, "order-1")
+    service.submit(request(), ctx, h.deps())
+    assert h.client.calls[0][1]["MsgRandom"] == service.msg_random_for(ctx)
+    assert 0 <= h.client.calls[0][1]["MsgRandom"] <= UINT32_MAX
+
+
+# --- submit: success and upstream outcomes -------------------------------------------------------
+
+
+def test_submit_reserves_then_pushes_once() -> None:
+    h = harness()
+    out = service.submit(request(), CTX, h.deps())
+    assert h.quota.methods() == ["reserve"]
+    command, body, options = h.client.calls[0]
+    assert (command, len(h.client.calls)) == ("im_push", 1)
+    assert options["retry_read_timeout"] is False  # a push that may have run is never re-sent
+    assert body["MsgBody"] == [
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "Sale starts now"}}
+    ]
+    assert out["task_id"] == "1400000000_1"
+    assert out["status"] == "submitted"
+    assert out["quota"] == {
+        "limit": 100,
+        "used": 4,
+        "remaining": 96,
+        "resets_at": "2026-11-27T00:00:00+08:00",
+    }
+
+
+def test_daily_quota_from_upstream_marks_the_day_exhausted() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(90047, "exceed max push count"))]
+    error = refused(h, request())
+    assert (error.status, error.code, error.upstream_code) == (429, "daily_quota_exhausted", 90047)
+    assert error.retry_after == 14 * 3600  # 10:00 → midnight Asia/Shanghai
+    assert h.quota.calls[1:] == [("mark_exhausted", TODAY)]
+
+
+def test_interval_from_upstream_waits_and_retries_once() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(90024))]
+    out = service.submit(request(), CTX, h.deps())
+    assert out["task_id"] == "1400000000_1"
+    assert len(h.client.calls) == 2
+    assert h.client.calls[0][1] == h.client.calls[1][1]  # same body, same MsgRandom
+    assert h.sleeps == [1.05]  # interval 1000 ms + safety margin 50 ms
+    assert h.quota.methods() == ["reserve", "note_upstream_push"]
+
+
+def test_interval_from_upstream_twice_releases_and_is_429() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(90024)), raising(UpstreamError(90024))]
+    error = refused(h, request())
+    assert (error.status, error.code, error.upstream_code) == (429, "push_interval", 90024)
+    assert error.retry_after == 1
+    assert len(h.client.calls) == 2
+    assert h.quota.calls == [
+        ("reserve", None),
+        ("note_upstream_push", NOW_MS),
+        ("release", RESERVED),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("upstream_code", "code"),
+    [
+        (90045, "push_feature_disabled"),
+        (90056, "upstream_invalid_request"),
+        (70009, "upstream_auth_failed"),
+        (60021, "upstream_ip_not_allowed"),
+    ],
+)
+def test_definite_rejection_releases_the_slot(upstream_code: int, code: str) -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(upstream_code))]
+    error = refused(h, request())
+    assert (error.status, error.code, error.upstream_code) == (502, code, upstream_code)
+    assert h.quota.calls == [("reserve", None), ("release", RESERVED)]
+    assert len(h.client.calls) == 1
+
+
+def test_internal_error_after_client_retries_keeps_the_slot() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(91000, "internal error"))]
+    error = refused(h, request())
+    assert (error.status, error.code, error.upstream_code) == (503, "upstream_unavailable", 91000)
+    assert error.retryable is True
+    assert h.quota.methods() == ["reserve"]
+
+
+def test_unknown_upstream_code_keeps_the_slot() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamError(99999))]
+    error = refused(h, request())
+    assert (error.status, error.upstream_code) == (502, 99999)
+    assert h.quota.methods() == ["reserve"]
+
+
+def test_timeout_keeps_the_slot_and_is_504() -> None:
+    h = harness()
+    h.client.steps = [raising(UpstreamTimeout("no answer from Tencent IM; outcome unknown"))]
+    error = refused(h, request())
+    assert (type(error), error.status) == (UpstreamTimeout, 504)
+    assert h.quota.methods() == ["reserve"]
+    assert len(h.client.calls) == 1
+
+
+# --- quota waits (design §6: a short wait beats a 429) -----------------------------------------
+
+
+def test_short_interval_is_waited_out() -> None:
+    h = harness()
+    h.quota.refusals = [IntervalWait(300)]
+    service.submit(request(), CTX, h.deps())
+    assert h.quota.methods() == ["reserve", "reserve"]
+    assert len(h.sleeps) == 1
+    assert 0.3 <= h.sleeps[0] < 0.32
+
+
+def test_long_interval_is_429_without_waiting() -> None:
+    h = harness()
+    h.quota.refusals = [IntervalWait(5000)]
+    error = refused(h, request())
+    assert (error.status, error.code, error.retry_after) == (429, "push_interval", 5)
+    assert (h.sleeps, h.client.calls) == ([], [])
+
+
+def test_exhausted_day_is_429_without_calling_upstream() -> None:
+    h = harness()
+    h.quota.refusals = [QuotaExceeded("used up", code="daily_quota_exhausted", retry_after=50400)]
+    error = refused(h, request())
+    assert (error.status, error.code, error.retry_after) == (429, "daily_quota_exhausted", 50400)
+    assert h.client.calls == []
+
+
+# --- dry run -------------------------------------------------------------------------------------
+
+
+def test_dry_run_reserves_nothing_and_calls_nothing() -> None:
+    h = harness()
+    ctx = keyed(CALLER, "order-1")
+    out = service.dry_run(request(dry_run=True, offline_ttl_seconds=60), ctx, h.deps())
+    assert out == {
+        "dry_run": True,
+        "upstream_request": {
+            "MsgRandom": service.msg_random_for(ctx),
+            "MsgLifeTime": 60,
+            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "Sale starts now"}}],
+        },
+        "quota": {
+            "limit": 100,
+            "used": 3,
+            "remaining": 97,
+            "resets_at": "2026-11-27T00:00:00+08:00",
+            "next_push_not_before": None,
+            "timezone": "Asia/Shanghai",
+        },
+    }
+    assert h.quota.methods() == ["snapshot"]
+    assert h.client.calls == []
+
+
+def test_dry_run_applies_the_caller_policy() -> None:
+    h = harness(BROADCAST_ALL_PRINCIPALS=OPS)
+    with pytest.raises(Forbidden):
+        service.dry_run(request(dry_run=True), CTX, h.deps())
+    assert h.quota.calls == []
