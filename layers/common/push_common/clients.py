@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
 # Tight timeouts: a synchronous caller waits on us; botocore's standard mode retries throttles.
-_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
+_CONFIG = Config(
+    connect_timeout=2, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 3}
+)
 
 
 @caches.register

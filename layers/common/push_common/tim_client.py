@@ -80,10 +80,16 @@ class UpstreamError(GatewayError):
 class _Transport(Exception):
     """One failed attempt without a usable envelope; `error` is what to raise if it is the last."""
 
-    def __init__(self, error: GatewayError, *, maybe_sent: bool) -> None:
+    def __init__(self, error: GatewayError, *, maybe_sent: bool, reached: bool = True) -> None:
         super().__init__(error.detail)
         self.error = error
         self.maybe_sent = maybe_sent
+        # False only when no server saw the attempt at all (connection never established).
+        self.reached = reached
+
+
+class UpstreamUnreachable(DependencyUnavailable):
+    """No attempt of the call ever reached Tencent IM: it certainly did nothing upstream."""
 
 
 def redact_url(url: str) -> str:
@@ -109,6 +115,7 @@ class _Call:
     attempt: int = 0
     backoffs: int = 0
     resigned: bool = False
+    reached: bool = False
 
 
 class TimClient:
@@ -159,10 +166,12 @@ class TimClient:
             try:
                 response = self._attempt(call)
             except _Transport as failure:
+                call.reached = call.reached or failure.reached
                 repeatable = call.retry_read_timeout or not failure.maybe_sent
                 if not (repeatable and self._back_off(call)):
-                    raise failure.error from None
+                    raise _final(failure, call) from None
                 continue
+            call.reached = True
             if response["ErrorCode"] == 0:
                 return response
             self._retry_or_raise(call, response)
@@ -205,7 +214,7 @@ class TimClient:
             return self._http.request("POST", url, body=payload, headers=headers, timeout=timeout)
         except _NOT_SENT as exc:
             error = _unavailable(f"connection failed ({type(exc).__name__})")
-            raise _Transport(error, maybe_sent=False) from None
+            raise _Transport(error, maybe_sent=False, reached=False) from None
         except HTTPError as exc:
             # Read timeout or connection lost mid-call: upstream may have run the command.
             detail = f"no answer from Tencent IM ({type(exc).__name__}); outcome unknown"
@@ -255,6 +264,15 @@ class TimClient:
         elif error_code:
             info = sanitise_error_info(response.get("ErrorInfo") if response else None)
             logger.warning("tim attempt rejected", error_info=info, **fields)
+
+
+def _final(failure: _Transport, call: _Call) -> GatewayError:
+    """The error to raise when the last attempt failed in transport."""
+    if call.reached:
+        return failure.error
+    return UpstreamUnreachable(
+        failure.error.detail, code="upstream_unavailable", retry_after=failure.error.retry_after
+    )
 
 
 def _unavailable(reason: str) -> DependencyUnavailable:

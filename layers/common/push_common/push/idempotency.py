@@ -22,8 +22,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from botocore.exceptions import BotoCoreError, ClientError
 
 from push_common import caches, clients
+from push_common.aws_errors import as_dependency_error
 from push_common.errors import DependencyUnavailable, IdempotencyInProgress, IdempotencyKeyReused
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, submit
@@ -105,6 +107,9 @@ def submit_once_traced(
             "this Idempotency-Key was already used with a different request body"
         ) from exc
     except IdempotencyPersistenceLayerError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ClientError | BotoCoreError):
+            raise as_dependency_error(cause, service="DynamoDB (idempotency)") from exc
         raise DependencyUnavailable(
             "the idempotency store is unavailable", code="aws_unavailable", retry_after=2
         ) from exc

@@ -24,7 +24,7 @@ from push_common.push.wire import im_push_body, wire_size
 from push_common.quota import IntervalWait, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaSnapshot
 from push_common.settings import Settings
-from push_common.tim_client import TimClient, UpstreamError
+from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,9 @@ def _send(
 ) -> str:
     try:
         return _call_im_push(body, ctx, deps)
+    except UpstreamUnreachable:
+        store.release(res)  # the push never left this host
+        raise
     except UpstreamError as exc:
         if exc.error_code != 90024:
             raise _settle(exc, store, res) from exc
