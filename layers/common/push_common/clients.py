@@ -13,6 +13,7 @@ from push_common import caches
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # Tight timeouts: a synchronous caller waits on us; botocore's standard mode retries throttles.
 _CONFIG = Config(
@@ -30,3 +31,9 @@ def dynamodb() -> DynamoDBClient:
 @cache
 def eventbridge() -> EventBridgeClient:
     return boto3.client("events", config=_CONFIG)
+
+
+@caches.register
+@cache
+def secretsmanager() -> SecretsManagerClient:
+    return boto3.client("secretsmanager", config=_CONFIG)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from aws_lambda_powertools.utilities.parameters.exceptions import (
     GetParameterError,
     TransformParameterError,
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import (
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from push_common import caches, clients
 from push_common.errors import DependencyUnavailable, GatewayError
 from push_common.settings import get_settings
 
@@ -59,6 +61,7 @@ def get_admin_credentials(*, force_refresh: bool = False) -> AdminCredentials:
     """The admin credentials, cached for `SECRET_MAX_AGE_SECONDS`; `force_refresh` re-reads."""
     settings = get_settings()
     name = settings.tim_secret_id
+    _use_shared_client()
     try:
         raw: Any = parameters.get_secret(
             name,
@@ -71,6 +74,29 @@ def get_admin_credentials(*, force_refresh: bool = False) -> AdminCredentials:
     except GetParameterError as exc:
         raise _read_failure(name, exc.__cause__ or exc.__context__) from None
     return _parse(name, raw)
+
+
+_installed: parameters.SecretsProvider | None = None
+
+
+def _use_shared_client() -> None:
+    """Back Powertools' secret cache with our client (shared session, our timeouts).
+
+    Left alone, Powertools builds its own boto3 session on first use: a second load of the
+    service models on every cold start. A provider someone else installed (tests) is kept.
+    """
+    global _installed
+    if "secrets" not in DEFAULT_PROVIDERS:
+        _installed = parameters.SecretsProvider(boto3_client=clients.secretsmanager())
+        DEFAULT_PROVIDERS["secrets"] = _installed
+
+
+@caches.register
+def _forget_shared_client() -> None:
+    global _installed
+    if _installed is not None and DEFAULT_PROVIDERS.get("secrets") is _installed:
+        del DEFAULT_PROVIDERS["secrets"]
+    _installed = None
 
 
 def _read_failure(name: str, cause: BaseException | None) -> GatewayError:

@@ -92,6 +92,19 @@ class NotFound(GatewayError):
     title = "No such route"
 
 
+class MethodNotAllowed(GatewayError):
+    status = 405
+    default_code = "method_not_allowed"
+    title = "Method not allowed on this route"
+
+    def __init__(self, detail: str, *, allow: list[str]) -> None:
+        super().__init__(detail)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allow)}
+
+
 class IdempotencyInProgress(GatewayError):
     status = 409
     default_code = "idempotency_in_progress"

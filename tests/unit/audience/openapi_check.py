@@ -1,4 +1,4 @@
-"""Read `openapi/audience.yaml` and validate bodies against its schemas (JSON Schema 2020-12)."""
+"""Read `openapi/openapi.yaml` and validate bodies against its schemas (JSON Schema 2020-12)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-DOC = Path(__file__).resolve().parents[3] / "openapi" / "audience.yaml"
+DOC = Path(__file__).resolve().parents[3] / "openapi" / "openapi.yaml"
 METHODS = ("get", "put", "post", "patch", "delete")
+# The operation tags of the audience routes (the document also holds the push routes).
+AUDIENCE_TAGS = frozenset({"attribute-names", "attributes", "tags"})
 
 
 @cache
@@ -26,6 +28,16 @@ def documented_routes() -> set[tuple[str, str]]:
         for path, item in load_doc()["paths"].items()
         for method in METHODS
         if method in item
+    }
+
+
+def audience_routes() -> set[tuple[str, str]]:
+    """(METHOD, path) of the audience operations (tagged with one of AUDIENCE_TAGS)."""
+    paths = load_doc()["paths"]
+    return {
+        (method, path)
+        for method, path in documented_routes()
+        if AUDIENCE_TAGS & set(paths[path][method.lower()].get("tags", ()))
     }
 
 

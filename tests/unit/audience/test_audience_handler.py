@@ -53,6 +53,7 @@ def test_every_event_file_is_served(fake: FakeTim, name: str) -> None:
 def test_unknown_route_is_a_404_problem(fake: FakeTim) -> None:
     ev = copy.deepcopy(event("get_user_tags"))
     ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/v1/users/tagz"
+    ev["routeKey"] = "GET /v1/users/tagz"
     status, headers, body = invoke(ev)
     assert (status, body["code"]) == (404, "not_found")
     assert headers["Content-Type"] == "application/problem+json"
@@ -131,6 +132,6 @@ def test_calls_carry_a_deadline_inside_the_lambda_time(
         return original(command, body, **kwargs)
 
     monkeypatch.setattr(fake, "call", spy)
-    monkeypatch.setattr("functions.audience_api.handler.time.monotonic", lambda: 1000.0)
+    monkeypatch.setattr("push_common.edge.router.time.monotonic", lambda: 1000.0)
     invoke(event("get_user_tags"))
     assert seen == [1009.0]  # 10 s left, 1 s kept to answer

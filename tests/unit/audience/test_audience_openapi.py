@@ -1,4 +1,4 @@
-"""`openapi/audience.yaml` agrees with the resolver, template.yaml, events/ and real responses."""
+"""The audience part of `openapi/openapi.yaml` agrees with the resolver, template.yaml, events/ and real responses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from devstack.template import functions, load_template
 from tests.unit.audience.fake_tim import FakeTim, names_answer
 from tests.unit.audience.handler_calls import invoke
 from tests.unit.audience.openapi_check import (
-    documented_routes,
+    audience_routes,
     load_doc,
     validate_request,
     validate_response,
@@ -30,15 +30,15 @@ def test_document_is_valid_openapi_3_1() -> None:
 
 def test_document_and_template_list_the_same_routes() -> None:
     spec = functions(load_template())["AudienceApiFunction"]
-    assert set(spec.http_routes) == documented_routes()
+    assert set(spec.http_routes) == audience_routes()
 
 
 def test_every_event_file_is_a_documented_route() -> None:
     keys = {tuple(json.loads(p.read_text("utf-8"))["routeKey"].split(" ")) for p in EVENT_FILES}
-    assert keys == documented_routes()
+    assert keys == audience_routes()
 
 
-@pytest.mark.parametrize("route", sorted(documented_routes()))
+@pytest.mark.parametrize("route", sorted(audience_routes()))
 def test_every_documented_route_is_served(
     route: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

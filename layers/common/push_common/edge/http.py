@@ -11,9 +11,8 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
-
-from aws_lambda_powertools.event_handler import Response
 
 from push_common.errors import BadRequest, FieldProblem, GatewayError, ValidationFailed
 
@@ -57,18 +56,31 @@ def idempotency_key(headers: Mapping[str, str]) -> str | None:
     return value
 
 
-def json_response(status: int, body: Mapping[str, Any]) -> Response[str]:
-    return Response(status_code=status, content_type="application/json", body=_dumps(body))
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: str
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def to_apigw(self) -> dict[str, Any]:
+        """The payload-v2 result API Gateway turns into the HTTP response."""
+        headers = {"Content-Type": self.content_type, **self.headers}
+        return {
+            "statusCode": self.status,
+            "headers": headers,
+            "body": self.body,
+            "isBase64Encoded": False,
+        }
 
 
-def problem_response(exc: GatewayError) -> Response[str]:
+def json_response(status: int, body: Mapping[str, Any]) -> HttpResponse:
+    return HttpResponse(status, _dumps(body))
+
+
+def problem_response(exc: GatewayError) -> HttpResponse:
     """RFC 9457 problem with `Retry-After` when the error says when to retry."""
-    return Response(
-        status_code=exc.status,
-        content_type=PROBLEM_JSON,
-        body=_dumps(exc.to_problem()),
-        headers=exc.headers(),
-    )
+    return HttpResponse(exc.status, _dumps(exc.to_problem()), PROBLEM_JSON, exc.headers())
 
 
 def _dumps(body: Mapping[str, Any]) -> str:
