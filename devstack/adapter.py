@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
+import urllib.request
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,7 @@ from devstack.routes import MethodNotAllowed, Router
 from devstack.workers import InvocationError
 
 LOCAL_EVENTS_PATH = "/_local/events"
+LOCAL_PUSHES_PATH = "/_local/pushes"
 CALLER_HEADER = "x-local-caller-arn"
 
 
@@ -24,16 +27,23 @@ class Adapter:
     """Maps one HTTP request to one function invocation (or a local endpoint)."""
 
     def __init__(
-        self, router: Router, invoke: Callable[[str, dict[str, Any]], Any], events: LocalEvents
+        self,
+        router: Router,
+        invoke: Callable[[str, dict[str, Any]], Any],
+        events: LocalEvents,
+        sandbox_url: str | None = None,
     ) -> None:
         self._router = router
         self._invoke = invoke
         self._events = events
+        self._sandbox_url = sandbox_url
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """The response API Gateway + Lambda would give (local endpoints aside)."""
         if request.path == LOCAL_EVENTS_PATH:
             return self._local_events(request)
+        if request.path == LOCAL_PUSHES_PATH and request.method == "GET":
+            return self._local_pushes()
         match = self._router.match(request.method, request.path)
         if match is None:
             return problem(404, "Not found", f"no route for {request.path}", "route_not_found")
@@ -54,6 +64,15 @@ class Adapter:
         response = result_to_response(result)
         response.headers.append(("apigw-requestid", request_id))
         return response
+
+    def _local_pushes(self) -> HttpResponse:
+        """What each push reached in the sandbox (task id, recipients), for people trying it."""
+        if self._sandbox_url is None:
+            detail = "TIM_BASE_URL points at another upstream; no sandbox to ask"
+            return problem(404, "No sandbox", detail, "no_sandbox")
+        with urllib.request.urlopen(f"{self._sandbox_url}/_sandbox/pushes", timeout=10) as reply:
+            pushes = json.loads(reply.read())["pushes"]
+        return json_response(200, {"pushes": pushes})
 
     def _local_events(self, request: HttpRequest) -> HttpResponse:
         if request.method == "GET":

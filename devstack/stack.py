@@ -105,7 +105,8 @@ class LocalStack:
             capture.events if capture is not None else list,
             self.config.region,
         )
-        adapter = Adapter(Router(route_table(self._template)), self.invoke, events)
+        router = Router(route_table(self._template))
+        adapter = Adapter(router, self.invoke, events, self.backends.sandbox_url)
         self._server = AdapterServer(adapter, self.config.port)
         self._server.start()
         threading.Thread(target=self._warm, daemon=True).start()
