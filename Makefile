@@ -24,8 +24,8 @@ $(NODE_STAMP): devstack/package.json devstack/package-lock.json
 run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev node  ## unit + integration + contract
-	$(BIN)/pytest
+test: dev node  ## unit + integration + contract (+ reliability, faults, fuzz, hygiene), coverage floor 90 %
+	$(BIN)/pytest --cov --cov-report=term
 
 check: dev  ## read-only quality gates
 	$(BIN)/ruff format --check .
@@ -57,3 +57,18 @@ deploy: build  ## sam deploy of the built template (needs AWS credentials; see s
 BENCH_ARGS ?=
 bench: dev node  ## warm latency, cold start, size, calls per push as ratios (design §10); ~3-5 min
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Longer, bounded, loopback-only runs: the load test at full size and the fuzz suite with more
+# examples, e.g. make soak SOAK_CLIENTS=50 SOAK_SECONDS=120 FUZZ_EXAMPLES=500
+SOAK_CLIENTS ?= 50
+SOAK_SECONDS ?= 60
+FUZZ_EXAMPLES ?= 300
+SOAK_TIMEOUT ?= 1800
+soak: dev node  ## load test (50 clients x 60 s) + fuzz (FUZZ_EXAMPLES), with figures; bounded
+	LOAD_CLIENTS=$(SOAK_CLIENTS) LOAD_SECONDS=$(SOAK_SECONDS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	timeout --kill-after=30 $(SOAK_TIMEOUT) $(BIN)/pytest -s -q -p no:cacheprovider \
+		--timeout=$(SOAK_TIMEOUT) --allow-hosts=127.0.0.1,::1,localhost \
+		tests/load $(wildcard tests/fuzz)
+
+reliability: dev node  ## one command: reliability/faults/fuzz/load/hygiene/authz suites + report
+	VENV=$(VENV) scripts/reliability_report.sh
