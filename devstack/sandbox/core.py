@@ -132,12 +132,12 @@ class SandboxCore:
     def pushes(self) -> list[JsonObj]:
         """Accepted pushes, oldest first (copies)."""
         with self.lock:
-            return copy.deepcopy(self.state.pushes)
+            return copy.deepcopy(list(self.state.pushes))
 
     def calls(self) -> list[JsonObj]:
         """Every REST call received, oldest first (copies)."""
         with self.lock:
-            return copy.deepcopy(self.state.calls)
+            return copy.deepcopy(list(self.state.calls))
 
     def snapshot(self) -> JsonObj:
         """Audience data, de-dup hits and today's quota use."""

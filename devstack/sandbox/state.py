@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from devstack.sandbox.errors import JsonObj
 from devstack.sandbox.rules import Condition
+
+HISTORY_LIMIT = 20_000
 
 
 @dataclass
@@ -20,8 +23,9 @@ class SandboxState:
     user_attrs: dict[str, dict[str, str]] = field(default_factory=dict)
     user_tags: dict[str, list[str]] = field(default_factory=dict)
     users: set[str] = field(default_factory=set)
-    pushes: list[JsonObj] = field(default_factory=list)
-    calls: list[JsonObj] = field(default_factory=list)
+    # Bounded so a long-running local stack does not grow without end; far above any test's needs.
+    pushes: deque[JsonObj] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+    calls: deque[JsonObj] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     task_seq: int = 0
 
     def name_index(self) -> dict[str, str]:

@@ -139,3 +139,28 @@ def _answer_91000(method: str, url: str, **_: Any) -> Any:
 
     body = {"ActionStatus": "FAIL", "ErrorCode": 91000, "ErrorInfo": "internal error"}
     return StubResponse(200, json.dumps(body).encode())
+
+
+def test_broadcast_from_an_unlisted_source_is_refused(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROADCAST_ALL_PRINCIPALS", "arn:aws:iam::123456789012:role/broadcaster")
+    caches.clear_all()
+
+    result = lambda_handler(load_event("push_event_requested_all.json"), FakeContext())
+
+    assert result == {"outcome": "failed", "code": "broadcast_not_allowed"}
+    assert upstream.pushes() == []
+    assert [o["detail-type"] for o in outcomes.read()] == ["Push Failed"]
+
+
+def test_broadcast_from_a_listed_source_is_sent(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROADCAST_ALL_PRINCIPALS", "eventbridge:marketing-service")
+    caches.clear_all()
+
+    result = lambda_handler(load_event("push_event_requested_all.json"), FakeContext())
+
+    assert result["outcome"] == "sent"
+    assert len(upstream.pushes()) == 1

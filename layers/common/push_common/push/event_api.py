@@ -19,6 +19,16 @@ from push_common.push.service import PushContext, PushDeps
 _NOT_RETRIED_FROM_EVENTS = frozenset({"daily_quota_exhausted"})
 
 
+def event_caller(source: str) -> str:
+    """How an EventBridge requester appears in policy and logs.
+
+    An event carries no IAM principal, only its `source`; `BROADCAST_ALL_PRINCIPALS` may list
+    `eventbridge:<source>` to let that source push to everyone (who may put events on the bus at
+    all is the bus policy's business).
+    """
+    return f"eventbridge:{source}"
+
+
 def retry_event(exc: GatewayError) -> bool:
     return exc.retryable and exc.code not in _NOT_RETRIED_FROM_EVENTS
 
@@ -29,7 +39,7 @@ def handle_push_requested(
     """Run the push once per (source, key) and publish its outcome exactly once."""
     ids = {"request_event_id": event.event_id, "key": event.idempotency_key, "source": event.source}
     ctx = PushContext(
-        caller=event.source,
+        caller=event_caller(event.source),
         idempotency_scope=event.source,
         idempotency_key=event.idempotency_key,
         deadline=deadline,

@@ -1,0 +1,95 @@
+"""Resources held by a process and its descendants, read from /proc (Linux)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reading across a process tree."""
+
+    processes: int
+    rss_kb: int
+    fds: int
+    sockets: int
+    rss_by_role: dict[str, int] = field(default_factory=dict)  # summed per role()
+    rss_by_pid: dict[int, int] = field(default_factory=dict)
+    workers: int = 0
+
+    def line(self) -> str:
+        return (
+            f"procs={self.processes} workers={self.workers} rss_kb={self.rss_kb} "
+            f"fds={self.fds} sockets={self.sockets}"
+        )
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in (PROC / str(pid) / "task").glob("*/children"):
+        try:
+            out.extend(int(c) for c in task.read_text().split())
+        except OSError:  # the thread or process ended while we looked
+            continue
+    return out
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every live descendant (workers, dynalite, ...)."""
+    seen, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        if current not in seen and (PROC / str(current)).exists():
+            seen.append(current)
+            todo.extend(_children(current))
+    return seen
+
+
+def _rss_kb(pid: int) -> int:
+    for line in (PROC / str(pid) / "status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0  # a zombie has no VmRSS
+
+
+def _fd_targets(pid: int) -> list[str]:
+    targets = []
+    for fd in (PROC / str(pid) / "fd").iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:  # closed between listing and reading
+            continue
+    return targets
+
+
+def role(pid: int, root: int) -> str:
+    """`stack` (adapter, moto, sandbox), `worker` (a function's process) or `other` (dynalite)."""
+    if pid == root:
+        return "stack"
+    cmdline = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+    return "worker" if b"--multiprocessing-fork" in cmdline else "other"
+
+
+def sample(pid: int) -> Sample:
+    """RSS, open file descriptors and sockets summed over the tree rooted at `pid`."""
+    fds = sockets = count = 0
+    by_role: dict[str, int] = {}
+    by_pid: dict[int, int] = {}
+    workers = 0
+    for member in process_tree(pid):
+        try:
+            targets = _fd_targets(member)
+            rss, kind = _rss_kb(member), role(member, pid)
+        except OSError:  # exited meanwhile
+            continue
+        count += 1
+        fds += len(targets)
+        sockets += sum(t.startswith("socket:") for t in targets)
+        by_role[kind] = by_role.get(kind, 0) + rss
+        by_pid[member] = rss
+        workers += kind == "worker"
+    return Sample(count, sum(by_role.values()), fds, sockets, by_role, by_pid, workers)
