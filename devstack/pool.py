@@ -27,6 +27,8 @@ class _Worker:
         self._process.start()
         child.close()
         self.warm = False
+        self._kill_lock = threading.Lock()
+        self._killed = False
 
     def call(self, request: tuple[Any, ...], timeout: float) -> tuple[bool, Any]:
         """Send one request and wait for its answer (TimeoutError, EOFError if it died)."""
@@ -38,6 +40,11 @@ class _Worker:
         return answer
 
     def kill(self) -> None:
+        # Both `close()` and a caller that saw the worker die may kill it, from two threads.
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
         self._process.kill()
         self._process.join()
         self._conn.close()
