@@ -32,6 +32,7 @@ check: dev  ## read-only quality gates
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m openapi.generate --check
 
 fmt: dev
 	$(BIN)/ruff format .

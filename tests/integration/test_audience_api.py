@@ -2,7 +2,7 @@
 
 Runs against the shared session stack, so every test uses accounts, tags and attribute values
 unique to this run and only ever appends attribute names (never refused, never disturbs others).
-Every answer is checked against `openapi/audience.yaml`.
+Every answer is checked against `openapi/openapi.yaml`.
 """
 
 from __future__ import annotations

@@ -39,5 +39,5 @@ def with_body(name: str, body: bytes | str, *, b64: bool = False) -> dict[str, A
 
 
 def invoke(ev: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
-    result = handler.lambda_handler(ev, Context())  # type: ignore[arg-type]
+    result = handler.lambda_handler(ev, Context())
     return result["statusCode"], result.get("headers") or {}, json.loads(result["body"])

@@ -1,4 +1,4 @@
-"""The audience part of `openapi/openapi.yaml` agrees with the resolver, template.yaml, events/ and real responses."""
+"""`openapi/openapi.yaml` (audience routes) agrees with the resolver, template, events/, answers."""
 
 from __future__ import annotations
 
