@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
@@ -23,84 +23,40 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, SSLEr
 
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
-from push_common.errors import DependencyUnavailable, GatewayError, UpstreamTimeout
+from push_common.errors import GatewayError, UpstreamTimeout
 from push_common.observability import logger
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
-from push_common.upstream_codes import UpstreamOutcome, outcome_for
+from push_common.tim_wire import (
+    Http,
+    HttpResponse,
+    Transport,
+    UpstreamError,
+    UpstreamUnreachable,
+    parse_envelope,
+    redact_url,
+    sanitise_error_info,
+    unavailable,
+)
 from push_common.usersig import UserSigCache, get_usersig_cache
+
+# Re-exported: callers import the client's errors and redaction from here.
+__all__ = [
+    "Http",
+    "HttpResponse",
+    "TimClient",
+    "UpstreamError",
+    "UpstreamUnreachable",
+    "get_tim_client",
+    "redact_url",
+    "sanitise_error_info",
+]
 
 MAX_EXTRA_ATTEMPTS = 2
 BACKOFF_BASE_SECONDS = 0.2
-MAX_ERROR_INFO_CHARS = 200
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_USERSIG_VALUE = re.compile(r"(?i)(usersig=)[^&#]*")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
 # The request never left this host, so repeating it cannot duplicate a push.
 _NOT_SENT = (ConnectTimeoutError, SSLError, ProxyError)
-
-
-class HttpResponse(Protocol):
-    @property
-    def status(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class Http(Protocol):
-    """The slice of `urllib3.PoolManager` the client uses (tests pass a stub)."""
-
-    def request(
-        self, method: str, url: str, *, body: bytes, headers: Mapping[str, str], timeout: Any
-    ) -> HttpResponse: ...
-
-
-class UpstreamError(GatewayError):
-    """Tencent IM answered a non-zero ErrorCode; status, code and retryable come from the table."""
-
-    title = "Tencent IM rejected the call"
-
-    def __init__(
-        self, error_code: int, error_info: str = "", *, outcome: UpstreamOutcome | None = None
-    ) -> None:
-        self.outcome = outcome or outcome_for(error_code)
-        self.error_code = error_code
-        self.error_info = sanitise_error_info(error_info)
-        detail = f"Tencent IM error {error_code} ({self.outcome.summary})"
-        super().__init__(
-            f"{detail}: {self.error_info}" if self.error_info else detail,
-            code=self.outcome.code,
-            upstream_code=error_code,
-            retry_after=self.outcome.retry_after,
-            retryable=self.outcome.retryable,
-        )
-        self.status = self.outcome.http_status  # type: ignore[misc]  # status varies per code
-
-
-class _Transport(Exception):
-    """One failed attempt without a usable envelope; `error` is what to raise if it is the last."""
-
-    def __init__(self, error: GatewayError, *, maybe_sent: bool, reached: bool = True) -> None:
-        super().__init__(error.detail)
-        self.error = error
-        self.maybe_sent = maybe_sent
-        # False only when no server saw the attempt at all (connection never established).
-        self.reached = reached
-
-
-class UpstreamUnreachable(DependencyUnavailable):
-    """No attempt of the call ever reached Tencent IM: it certainly did nothing upstream."""
-
-
-def redact_url(url: str) -> str:
-    """`url` with the value of `usersig=` replaced by `REDACTED` (safe to log)."""
-    return _USERSIG_VALUE.sub(r"\1REDACTED", url)
-
-
-def sanitise_error_info(info: object) -> str:
-    """Upstream ErrorInfo as one printable line of at most `MAX_ERROR_INFO_CHARS`."""
-    text = _UNPRINTABLE.sub(" ", info if isinstance(info, str) else "").strip()
-    return text[:MAX_ERROR_INFO_CHARS]
 
 
 @dataclass
@@ -165,7 +121,7 @@ class TimClient:
             call.attempt += 1
             try:
                 response = self._attempt(call)
-            except _Transport as failure:
+            except Transport as failure:
                 call.reached = call.reached or failure.reached
                 repeatable = call.retry_read_timeout or not failure.maybe_sent
                 if not (repeatable and self._back_off(call)):
@@ -201,8 +157,8 @@ class TimClient:
         url = f"{call.path}?{urlencode(query)}"
         started = self._clock()
         try:
-            response = _parse(self._send(url, call.payload, timeout))
-        except _Transport as failure:
+            response = parse_envelope(self._send(url, call.payload, timeout))
+        except Transport as failure:
             self._log(call, url, started, failure=failure.error.detail)
             raise
         self._log(call, url, started, response=response)
@@ -213,12 +169,12 @@ class TimClient:
         try:
             return self._http.request("POST", url, body=payload, headers=headers, timeout=timeout)
         except _NOT_SENT as exc:
-            error = _unavailable(f"connection failed ({type(exc).__name__})")
-            raise _Transport(error, maybe_sent=False, reached=False) from None
+            error = unavailable(f"connection failed ({type(exc).__name__})")
+            raise Transport(error, maybe_sent=False, reached=False) from None
         except HTTPError as exc:
             # Read timeout or connection lost mid-call: upstream may have run the command.
             detail = f"no answer from Tencent IM ({type(exc).__name__}); outcome unknown"
-            raise _Transport(UpstreamTimeout(detail), maybe_sent=True) from None
+            raise Transport(UpstreamTimeout(detail), maybe_sent=True) from None
 
     def _timeout(self, deadline: float | None) -> urllib3.Timeout:
         connect = self._settings.upstream_connect_timeout_seconds
@@ -266,32 +222,13 @@ class TimClient:
             logger.warning("tim attempt rejected", error_info=info, **fields)
 
 
-def _final(failure: _Transport, call: _Call) -> GatewayError:
+def _final(failure: Transport, call: _Call) -> GatewayError:
     """The error to raise when the last attempt failed in transport."""
     if call.reached:
         return failure.error
     return UpstreamUnreachable(
         failure.error.detail, code="upstream_unavailable", retry_after=failure.error.retry_after
     )
-
-
-def _unavailable(reason: str) -> DependencyUnavailable:
-    return DependencyUnavailable(
-        f"Tencent IM unreachable: {reason}", code="upstream_unavailable", retry_after=1
-    )
-
-
-def _parse(response: HttpResponse) -> dict[str, Any]:
-    if response.status != 200:
-        raise _Transport(_unavailable(f"HTTP {response.status}"), maybe_sent=False)
-    try:
-        parsed = json.loads(response.data)
-    except ValueError:
-        parsed = None
-    code = parsed.get("ErrorCode") if isinstance(parsed, dict) else None
-    if type(code) is not int or not isinstance(parsed, dict):
-        raise _Transport(_unavailable("answer is not a JSON envelope"), maybe_sent=False)
-    return parsed
 
 
 @cache
