@@ -13,8 +13,8 @@ VENV="${VENV:-.venv}"
 LOG="${RELIABILITY_LOG:-${TMPDIR:-/tmp}/tim-push-gateway-reliability.log}"
 TIMEOUT="${RELIABILITY_TIMEOUT:-1800}"
 SUITES=(tests/reliability tests/faults tests/fuzz tests/load tests/hygiene tests/authz)
-# A figure line: "name: key=value key=value ..." (see tests/load/test_load.py, tests/authz).
-FIGURE='^[a-z][a-z0-9_-]*: ([a-z][a-z0-9_%.]*=[^ ]+ ?)+'
+# `name: key=value …` lines, plus the fuzz summaries (`fuzz: ROUTE: N cases, M failures …`).
+FIGURE='^([a-z][a-z0-9_-]*: ([a-z][a-z0-9_%.]*=[^ ]+ ?)+|fuzz: .* cases, [0-9]+ failures)'
 
 present=()
 for suite in "${SUITES[@]}"; do

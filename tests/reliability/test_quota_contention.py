@@ -102,7 +102,7 @@ def test_concurrent_pushes_across_midnight_never_break_the_quota(dynalite_url: s
     gaps_ms = [round((b - a) * 1000, 1) for a, b in itertools.pairwise(times)]
     per_day = Counter(datetime.fromtimestamp(t, ZoneInfo(ZONE)).date().isoformat() for t in times)
     print(
-        f"\nquota contention: requests={sum(outcomes.values())} accepted={outcomes['accepted']} "
+        f"\nquota-contention: requests={sum(outcomes.values())} accepted={outcomes['accepted']} "
         f"refused={ {k: v for k, v in outcomes.items() if k != 'accepted'} } "
         f"per_day={dict(per_day)} min_gap_ms={min(gaps_ms) if gaps_ms else None} "
         f"upstream_codes={dict(upstream_codes)}"
