@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from devstack.template import FunctionSpec, functions, load_template
 from tests.conftest import load_event
-
-
-@dataclass
-class Context:
-    """The parts of a Lambda context the handlers and Powertools read."""
-
-    function_name: str
-    timeout_ms: int
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:ap-southeast-1:123456789012:function:local"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int(self.timeout_ms - (time.monotonic() - self._started) * 1000))
+from tests.lambda_context import FakeLambdaContext
 
 
 @dataclass(frozen=True)
@@ -45,7 +29,7 @@ def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     """One invocation of the template's handler for `logical_id`."""
     function = spec(logical_id)
     handler = importlib.import_module(function.module).lambda_handler
-    return handler(event, Context(logical_id, function.timeout * 1000))
+    return handler(event, FakeLambdaContext(logical_id, function.timeout * 1000))
 
 
 def call_http(logical_id: str, event: dict[str, Any]) -> Answer:

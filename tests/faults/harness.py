@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from devstack.faulty_aws import FaultyAws
 from devstack.sandbox import UpstreamSandbox
 from tests.conftest import load_event
 from tests.hygiene.capture import CAPTURE
+from tests.lambda_context import FakeLambdaContext
 
 SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
-
-
-@dataclass
-class FakeLambdaContext:
-    """What Powertools and the handlers read from a Lambda context."""
-
-    remaining_ms: int = 30_000
-    function_name: str = "push-api"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:ap-southeast-1:123456789012:function:push-api"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int(self.remaining_ms - (time.monotonic() - self._started) * 1000))
 
 
 @dataclass(frozen=True)
@@ -85,7 +70,7 @@ class Gateway:
             "resources": [],
             "detail": detail,
         }
-        out: dict[str, Any] = lambda_handler(event, FakeLambdaContext(remaining_ms))
+        out: dict[str, Any] = lambda_handler(event, FakeLambdaContext(timeout_ms=remaining_ms))
         return out
 
     def published(self) -> list[dict[str, Any]]:
@@ -102,7 +87,7 @@ class Gateway:
     def _invoke(self, event: dict[str, Any], remaining_ms: int) -> Answer:
         from functions.push_api.handler import lambda_handler
 
-        out = lambda_handler(event, FakeLambdaContext(remaining_ms))
+        out = lambda_handler(event, FakeLambdaContext(timeout_ms=remaining_ms))
         CAPTURE.record("http response", str(out.get("body", "")))
         headers = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
         return Answer(out["statusCode"], headers, json.loads(out.get("body") or "{}"))

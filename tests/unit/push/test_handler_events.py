@@ -19,6 +19,7 @@ from devstack.template import TableSpec, load_template, tables
 from functions.push_api.handler import lambda_handler
 from push_common import caches
 from tests.conftest import EVENTS, load_event
+from tests.lambda_context import FakeLambdaContext
 
 REGION = "ap-southeast-1"
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
@@ -55,19 +56,6 @@ class StubHttp:
 
     def pushes(self) -> list[dict[str, Any]]:
         return [body for path, _, body in self.posts if path.endswith("/im_push")]
-
-
-@dataclass(frozen=True)
-class FakeContext:
-    function_name: str = "PushApiFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:ap-southeast-1:123456789012:function:PushApiFunction"
-    )
-    aws_request_id: str = "6f1c1d7e-0000-4000-8000-000000000001"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 12_000
 
 
 @cache
@@ -186,7 +174,7 @@ OTHERS = {
 
 
 def invoke(name: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-    result = lambda_handler(load_event(name), FakeContext())
+    result = lambda_handler(load_event(name), FakeLambdaContext())
     headers = {k.lower(): v for k, v in result["headers"].items()}
     return result["statusCode"], headers, json.loads(result["body"])
 

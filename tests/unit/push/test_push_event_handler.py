@@ -18,14 +18,8 @@ from push_common import caches
 from push_common.errors import GatewayError
 from push_common.push.service import PushContext, msg_random_for
 from tests.conftest import EVENTS, load_event
-from tests.unit.push.test_handler_events import (
-    REGION,
-    TASK_ID,
-    FakeContext,
-    StubHttp,
-    aws,
-    upstream,
-)
+from tests.lambda_context import FakeLambdaContext
+from tests.unit.push.test_handler_events import REGION, TASK_ID, StubHttp, aws, upstream
 
 __all__ = ["aws", "upstream"]  # fixtures shared with the push_api event tests
 
@@ -74,7 +68,7 @@ def test_every_push_event_file_is_covered() -> None:
 def test_requested_event_pushes_and_announces_it(upstream: StubHttp, outcomes: Outcomes) -> None:
     event = load_event("push_event_requested.json")
 
-    result = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+    result = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
 
     key = event["detail"]["idempotency_key"]
     [sent] = outcomes.read()
@@ -98,8 +92,8 @@ def test_redelivered_event_is_pushed_and_announced_once(
 ) -> None:
     event = load_event("push_event_requested_all.json")
 
-    first = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
-    again = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+    first = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
+    again = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
 
     assert (first["replayed"], again["replayed"]) == (False, True)
     assert again["task_id"] == first["task_id"]
@@ -111,7 +105,7 @@ def test_redelivered_event_is_pushed_and_announced_once(
 def test_invalid_event_is_not_retried_but_reported(upstream: StubHttp, outcomes: Outcomes) -> None:
     event = load_event("push_event_invalid.json")
 
-    result = lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+    result = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
 
     [failed] = outcomes.read()
     assert result == {"outcome": "failed", "code": "validation_failed"}
@@ -128,7 +122,7 @@ def test_retryable_failure_raises_for_the_platform_to_retry(
     event = load_event("push_event_requested.json")
 
     with pytest.raises(GatewayError) as raised:
-        lambda_handler(event, FakeContext(function_name="PushEventFunction"))
+        lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
 
     assert raised.value.code == "upstream_unavailable"
     assert outcomes.read() == []  # retried by EventBridge/Lambda: no premature Push Failed
@@ -147,7 +141,7 @@ def test_broadcast_from_an_unlisted_source_is_refused(
     monkeypatch.setenv("BROADCAST_ALL_PRINCIPALS", "arn:aws:iam::123456789012:role/broadcaster")
     caches.clear_all()
 
-    result = lambda_handler(load_event("push_event_requested_all.json"), FakeContext())
+    result = lambda_handler(load_event("push_event_requested_all.json"), FakeLambdaContext())
 
     assert result == {"outcome": "failed", "code": "broadcast_not_allowed"}
     assert upstream.pushes() == []
@@ -160,7 +154,7 @@ def test_broadcast_from_a_listed_source_is_sent(
     monkeypatch.setenv("BROADCAST_ALL_PRINCIPALS", "eventbridge:marketing-service")
     caches.clear_all()
 
-    result = lambda_handler(load_event("push_event_requested_all.json"), FakeContext())
+    result = lambda_handler(load_event("push_event_requested_all.json"), FakeLambdaContext())
 
     assert result["outcome"] == "sent"
     assert len(upstream.pushes()) == 1
