@@ -28,7 +28,7 @@ from push_common.quota import IntervalWait
 from push_common.quota_calendar import QuotaSnapshot
 from push_common.tim_client import UpstreamError
 from push_common.upstream_codes import UPSTREAM_CODES
-from tests.fuzz.spec import (
+from tests.openapi_spec import (
     document,
     documented_routes,
     operation,

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import urllib3
 
-from tests.fuzz.spec import response_problems
+from tests.openapi_spec import response_problems
 
 CALLER_HEADER = "x-local-caller-arn"
 FUZZ_CALLER = "arn:aws:iam::123456789012:role/fuzz-admin"

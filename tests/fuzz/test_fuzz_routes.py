@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.fuzz.routes import ALL_ROUTES, BODY_SEEDS, cases
 from tests.fuzz.runner import TALLIES, Case, Fuzzer, Tally, report
-from tests.fuzz.spec import documented_routes, request_schema, validator
+from tests.openapi_spec import documented_routes, request_schema, validator
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """The committed OpenAPI document as a response oracle: is this answer documented, exactly?
 
-Shared by the contract tests (static) and the fuzz tests (real HTTP). JSON Schema 2020-12, as
+Shared by the contract, audience and fuzz tests. JSON Schema 2020-12, as
 OpenAPI 3.1 uses it; `$ref`s point into the document's `components`.
 """
 
