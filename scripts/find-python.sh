@@ -6,9 +6,11 @@ set -euo pipefail
 want="${RUNTIME_PYTHON:-python3.13}"
 candidates=()
 if command -v "$want" >/dev/null 2>&1; then candidates+=("$(command -v "$want")"); fi
-if command -v pyenv >/dev/null 2>&1; then
-  for c in "$(pyenv root)"/versions/"${want#python}"*/bin/"$want"; do candidates+=("$c"); done
-fi
+roots=("${PYENV_ROOT:-$HOME/.pyenv}")
+if command -v pyenv >/dev/null 2>&1; then roots+=("$(pyenv root)"); fi
+for root in "${roots[@]}"; do
+  for c in "$root"/versions/"${want#python}"*/bin/"$want"; do candidates+=("$c"); done
+done
 for c in "${candidates[@]}"; do
   if [ -x "$c" ] && "$c" -c 'import sys' >/dev/null 2>&1; then
     "$c" -c 'import sys; print(sys.executable)'; exit 0
