@@ -53,7 +53,7 @@ class BarePush:
         self._url = f"{env['TIM_BASE_URL']}/v4/all_member_push/im_push"
         self._http = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False)
         self._quota_table = env["QUOTA_TABLE"]
-        self._idem_table = env["IDEMPOTENCY_TABLE"]
+        self._idem_table = env["PUSHES_TABLE"]
         self._quota_key = {"pk": {"S": f"bare#{uuid.uuid4()}"}}
         self._day = time.strftime("%Y-%m-%d")
         self._ddb.put_item(
@@ -68,7 +68,7 @@ class BarePush:
 
     def push(self, key: str) -> str:
         """One push's I/O; returns the upstream TaskId."""
-        record = {"id": {"S": f"bare#{hashlib.md5(key.encode()).hexdigest()}"}}
+        record = {"push_id": {"S": f"bare#{hashlib.md5(key.encode()).hexdigest()}"}}
         now = time.time()
         self._put_in_progress(record, now)
         self._reserve(int(now * 1000))
@@ -104,7 +104,7 @@ class BarePush:
             },
             ConditionExpression=_PUT_CONDITION,
             ExpressionAttributeNames={
-                "#id": "id",
+                "#id": "push_id",
                 "#expiry": "expiration",
                 "#in_progress_expiry": "in_progress_expiration",
                 "#status": "status",

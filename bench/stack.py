@@ -109,8 +109,8 @@ def function_environment(env: dict[str, str]) -> Iterator[None]:
 
 
 def table_names(env: dict[str, str]) -> tuple[str, str]:
-    """(quota table, idempotency table) of a push function's environment."""
-    return env["QUOTA_TABLE"], env["IDEMPOTENCY_TABLE"]
+    """(quota table, push records table) of a push function's environment."""
+    return env["QUOTA_TABLE"], env["PUSHES_TABLE"]
 
 
 def describe(stack: BenchStack) -> dict[str, Any]:

@@ -69,12 +69,16 @@ def client(service: str, env: Mapping[str, str]) -> Any:
 
 
 def create_table(ddb: Any, name: str, spec: TableSpec) -> None:
-    """One on-demand table with the template's key schema and TTL attribute."""
+    """One on-demand table with the template's key schema, indexes and TTL attribute."""
+    extra: dict[str, Any] = {}
+    if spec.global_indexes:
+        extra["GlobalSecondaryIndexes"] = spec.global_indexes
     ddb.create_table(
         TableName=name,
         KeySchema=spec.key_schema,
         AttributeDefinitions=spec.attribute_definitions,
         BillingMode="PAY_PER_REQUEST",
+        **extra,
     )
     if spec.ttl_attribute is None:
         return

@@ -103,6 +103,7 @@ class Backends:
             daily_limit=config.sandbox_daily_limit,
             min_interval_ms=config.sandbox_min_interval_ms,
             timezone=config.timezone,
+            dedup_window_seconds=config.sandbox_dedup_window_seconds,
         ).start()
         self._stack.callback(sandbox.stop)
         self.sandbox_url = sandbox.url

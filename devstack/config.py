@@ -35,6 +35,7 @@ class StackConfig:
     sandbox_daily_limit: int = 100
     sandbox_min_interval_ms: int = 1000
     timezone: str = "Asia/Shanghai"
+    sandbox_dedup_window_seconds: float = 1.0
     function_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,5 +59,6 @@ class StackConfig:
                 env.get("SANDBOX_MIN_INTERVAL_MS") or env.get("PUSH_MIN_INTERVAL_MS") or 1000
             ),
             timezone=env.get("QUOTA_TIMEZONE") or "Asia/Shanghai",
+            sandbox_dedup_window_seconds=float(env.get("SANDBOX_DEDUP_WINDOW_SECONDS") or 1.0),
             function_overrides=overrides,
         )

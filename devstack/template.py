@@ -8,7 +8,7 @@ the template stays the single source of truth for handlers, routes, rules and ta
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class TableSpec:
     key_schema: list[dict[str, Any]]
     attribute_definitions: list[dict[str, Any]]
     ttl_attribute: str | None
+    global_indexes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -109,6 +110,7 @@ def tables(template: dict[str, Any]) -> dict[str, TableSpec]:
             key_schema=list(props.get("KeySchema", [])),
             attribute_definitions=list(props.get("AttributeDefinitions", [])),
             ttl_attribute=ttl.get("AttributeName") if ttl.get("Enabled") is True else None,
+            global_indexes=list(props.get("GlobalSecondaryIndexes", [])),
         )
     return specs
 

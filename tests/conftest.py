@@ -16,7 +16,7 @@ BASE_ENV = {
     "TIM_SECRET_ID": "tim-push-gateway/admin",
     "TIM_REGION": "singapore",
     "QUOTA_TABLE": "push-quota",
-    "IDEMPOTENCY_TABLE": "push-idempotency",
+    "PUSHES_TABLE": "push-records",
     "PUSH_DAILY_LIMIT": "100",
     "PUSH_MIN_INTERVAL_MS": "1000",
     "QUOTA_TIMEZONE": "Asia/Shanghai",

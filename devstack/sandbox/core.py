@@ -15,7 +15,7 @@ from devstack.sandbox import attrtag
 from devstack.sandbox.auth import AppConfig, check_query
 from devstack.sandbox.errors import ApiError, JsonObj, fail
 from devstack.sandbox.push import im_push
-from devstack.sandbox.quota import Dedup, PushQuota
+from devstack.sandbox.quota import DEDUP_WINDOW_SECONDS, Dedup, PushQuota
 from devstack.sandbox.rules import check_body_size
 from devstack.sandbox.state import SandboxState
 
@@ -51,14 +51,16 @@ class SandboxCore:
         quota: PushQuota,
         clock: Callable[[], float],
         verbose: bool = False,
+        dedup_window_seconds: float = DEDUP_WINDOW_SECONDS,
     ) -> None:
         self.app = app
+        self.dedup_window_seconds = dedup_window_seconds
         self.quota = quota
         self.clock = clock
         self.verbose = verbose
         self.lock = threading.RLock()
         self.state = SandboxState()
-        self.dedup = Dedup()
+        self.dedup = Dedup(self.dedup_window_seconds)
         self.clock_offset = 0.0
         self._recent: dict[str, deque[float]] = {}
         # Real time, not the sandbox clock: tests freeze that clock and must not trip this.
@@ -72,7 +74,7 @@ class SandboxCore:
         """Forget everything, clock advance included."""
         with self.lock:
             self.state = SandboxState()
-            self.dedup = Dedup()
+            self.dedup = Dedup(self.dedup_window_seconds)
             self.quota.reset()
             self.clock_offset = 0.0
             self._recent.clear()

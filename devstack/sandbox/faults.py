@@ -8,7 +8,18 @@ from typing import Any
 
 from devstack.sandbox.errors import JsonObj
 
-KINDS = ("error_code", "http_status", "delay", "non_json", "close", "accept_then_delay")
+# `accept_then_*`: the call is processed (a push is accepted and broadcast) and only then is the
+# answer lost, slow, an HTTP error, garbage, cut short or an internal-error code, which is how a
+# maybe-sent attempt looks from the gateway (docs/architecture.md §6).
+AFTER_ACCEPT = ("delay", "close", "http_status", "non_json", "truncated", "error_code")
+KINDS = (
+    "error_code",
+    "http_status",
+    "delay",
+    "non_json",
+    "close",
+    *(f"accept_then_{kind}" for kind in AFTER_ACCEPT),
+)
 
 
 @dataclass

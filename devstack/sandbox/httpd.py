@@ -56,34 +56,59 @@ class _Handler(BaseHTTPRequestHandler):
             return
         command = path.rsplit("/", 1)[-1]
         fault = self.server.faults.take(command)
-        if fault is not None and fault.kind not in ("delay", "accept_then_delay"):
+        if fault is not None and fault.kind.startswith("accept_then_"):
+            reply = self.server.core.handle(method, path, query, raw)
+            self._after_accept(fault, reply)
+            return
+        if fault is not None and fault.kind != "delay":
             self._inject(fault, command, raw)
             return
-        if fault is not None and fault.kind == "delay":
+        if fault is not None:
             time.sleep(fault.delay_seconds)
         reply = self.server.core.handle(method, path, query, raw)
-        if fault is not None and fault.kind == "accept_then_delay":
-            time.sleep(fault.delay_seconds)
         self._send(200, _dump(reply))
 
     def _inject(self, fault: Fault, command: str, raw: bytes) -> None:
         core = self.server.core
         code = fault.error_code if fault.kind == "error_code" else None
         core.record_call(command, code, raw, core.now(), fault=fault.kind)
-        if fault.kind == "error_code":
+        self._answer_badly(fault.kind, fault)
+
+    def _after_accept(self, fault: Fault, reply: Any) -> None:
+        """The call was processed (and recorded); now its answer goes wrong as the fault says."""
+        kind = fault.kind.removeprefix("accept_then_")
+        if kind == "delay":
+            time.sleep(fault.delay_seconds)
+            self._send(200, _dump(reply))
+            return
+        self._answer_badly(kind, fault)
+
+    def _answer_badly(self, kind: str, fault: Fault) -> None:
+        if kind == "error_code":
             self._send(200, _dump(fail(fault.error_code, "injected fault")))
-        elif fault.kind == "http_status":
+        elif kind == "http_status":
             self._send(fault.http_status, HTML_ERROR, "text/html")
-        elif fault.kind == "non_json":
+        elif kind == "non_json":
             self._send(200, HTML_ERROR, "text/html")
+        elif kind == "truncated":
+            # Announce a longer body than is sent, then hang up mid-answer.
+            self._send(200, b'{"ActionStatus":"OK","ErrorCode":0,"Task', length=200)
+            self.close_connection = True
         else:  # "close": drop the connection without an answer
             self.close_connection = True
 
-    def _send(self, status: int, payload: bytes, content_type: str = JSON_TYPE) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str = JSON_TYPE,
+        *,
+        length: int | None = None,
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Length", str(len(payload) if length is None else length))
             self.end_headers()
             self.wfile.write(payload)
         except ConnectionError:  # the client gave up (e.g. timed out during a delay fault)

@@ -12,7 +12,7 @@ from devstack.sandbox.core import SandboxCore
 from devstack.sandbox.errors import JsonObj
 from devstack.sandbox.faults import Fault, FaultQueue
 from devstack.sandbox.httpd import SandboxHTTPServer
-from devstack.sandbox.quota import PushQuota
+from devstack.sandbox.quota import DEDUP_WINDOW_SECONDS, PushQuota
 
 # The sample key published in Tencent's tls-sig-api-v2 README; for local use only.
 DEV_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
@@ -33,10 +33,11 @@ class UpstreamSandbox:
         timezone: str = "Asia/Shanghai",
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
+        dedup_window_seconds: float = DEDUP_WINDOW_SECONDS,
     ) -> None:
         app = AppConfig(sdkappid=int(sdkappid), identifier=identifier, key=key)
         quota = PushQuota(daily_limit, min_interval_ms, timezone)
-        self.core = SandboxCore(app, quota, clock, verbose)
+        self.core = SandboxCore(app, quota, clock, verbose, dedup_window_seconds)
         self.faults = FaultQueue()
         self._address = (host, port)
         self._server: SandboxHTTPServer | None = None

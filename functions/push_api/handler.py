@@ -7,12 +7,11 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from push_common.edge.http import HttpResponse, idempotency_key, json_response
+from push_common.edge.http import HttpResponse, idempotency_key, json_response, stored_response
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.http_api import handle_push, handle_quota
-from push_common.push.idempotency import register_context
 from push_common.push.service import PushContext
 
 app = Router()
@@ -20,14 +19,19 @@ app = Router()
 
 @app.route("POST", "/v1/pushes")
 def create_push(request: HttpRequest) -> HttpResponse:
+    deps = default_deps()
     ctx = PushContext(
         caller=request.caller,
+        channel="http",
         idempotency_scope=request.caller,
         idempotency_key=idempotency_key(request.headers),
         deadline=request.deadline(margin_seconds=0.5),  # leave time to answer
+        max_interval_wait_seconds=deps.settings.quota_max_wait_ms / 1000,
     )
-    status, body = handle_push(request.body(), ctx, default_deps())
-    return json_response(status, body)
+    answer = handle_push(request.body(), ctx, deps)
+    if isinstance(answer, tuple):
+        return json_response(*answer)
+    return stored_response(answer.status, answer.body, answer.headers, replayed=answer.replayed)
 
 
 @app.route("GET", "/v1/quota")
@@ -39,5 +43,4 @@ def get_quota(_: HttpRequest) -> HttpResponse:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("Requests")
-    register_context(context)
     return app.resolve(event, context)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, cast
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from devstack.aws import create_table
 from devstack.sandbox import UpstreamSandbox
 from devstack.template import load_template, tables
 from push_common import caches
@@ -21,7 +21,7 @@ SECRET_ID = BASE_ENV["TIM_SECRET_ID"]
 BUS = "tim-push-gateway-authz"
 TABLE_NAMES = {
     "QuotaTable": BASE_ENV["QUOTA_TABLE"],
-    "IdempotencyTable": BASE_ENV["IDEMPOTENCY_TABLE"],
+    "PushesTable": BASE_ENV["PUSHES_TABLE"],
 }
 # Local name -> the resource key `Mappings.IamActions` grants actions on.
 RESOURCE_KEYS = {
@@ -52,12 +52,7 @@ def _provision() -> None:
     )
     dynamodb = boto3.client("dynamodb", region_name=region)
     for logical_id, spec in tables(load_template()).items():
-        dynamodb.create_table(
-            TableName=TABLE_NAMES[logical_id],
-            KeySchema=cast(Any, spec.key_schema),
-            AttributeDefinitions=cast(Any, spec.attribute_definitions),
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(dynamodb, TABLE_NAMES[logical_id], spec)
     boto3.client("events", region_name=region).create_event_bus(Name=BUS)
 
 

@@ -21,7 +21,13 @@ import push_common
 from devstack.template import load_template, route_table
 from openapi.generate import GENERATED, build, push_schemas
 from push_common.edge.http import idempotency_key
-from push_common.errors import FieldProblem, GatewayError, MethodNotAllowed, ValidationFailed
+from push_common.errors import (
+    FieldProblem,
+    GatewayError,
+    MethodNotAllowed,
+    OutcomeUnknown,
+    ValidationFailed,
+)
 from push_common.push.request import PushRequest
 from push_common.push.wire import im_push_body
 from push_common.quota import IntervalWait
@@ -162,6 +168,7 @@ def _all_errors() -> list[type[GatewayError]]:
 SPECIAL_ERRORS: dict[type[GatewayError], GatewayError] = {
     MethodNotAllowed: MethodNotAllowed("detail", allow=["GET", "POST"]),
     IntervalWait: IntervalWait(1500),
+    OutcomeUnknown: OutcomeUnknown("detail", timed_out=True, upstream_code=91000),
 }
 
 

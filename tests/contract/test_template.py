@@ -88,11 +88,11 @@ def test_deployed_environment_validates_as_settings(
 
 @pytest.mark.parametrize("logical_id", ["PushApiFunction", "PushEventFunction"])
 def test_push_functions_know_their_tables(specs: dict[str, FunctionSpec], logical_id: str):
-    assert {"QUOTA_TABLE", "IDEMPOTENCY_TABLE"} <= set(specs[logical_id].environment)
+    assert {"QUOTA_TABLE", "PUSHES_TABLE"} <= set(specs[logical_id].environment)
 
 
 def test_audience_function_gets_no_table(specs: dict[str, FunctionSpec]) -> None:
-    assert not {"QUOTA_TABLE", "IDEMPOTENCY_TABLE"} & set(specs["AudienceApiFunction"].environment)
+    assert not {"QUOTA_TABLE", "PUSHES_TABLE"} & set(specs["AudienceApiFunction"].environment)
 
 
 def test_event_function_knows_its_bus(specs: dict[str, FunctionSpec]) -> None:

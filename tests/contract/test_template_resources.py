@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from devstack.template import FUNCTION_TYPE, iam_actions, load_template, resources_of_type, tables
 from push_common import quota
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_IDS = sorted(resources_of_type(load_template(), FUNCTION_TYPE))
-TABLE_IDS = ["QuotaTable", "IdempotencyTable"]
-POWERTOOLS_DEFAULTS = inspect.signature(DynamoDBPersistenceLayer.__init__).parameters
+TABLE_IDS = ["QuotaTable", "PushesTable"]
 
 
 def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
@@ -44,16 +41,15 @@ def test_quota_table_expires_what_the_quota_module_stamps(template: dict[str, An
     assert tables(template)["QuotaTable"].ttl_attribute == quota.TTL_ATTRIBUTE
 
 
-def test_idempotency_table_key_is_the_powertools_default(template: dict[str, Any]) -> None:
-    key = POWERTOOLS_DEFAULTS["key_attr"].default
-    assert tables(template)["IdempotencyTable"].key_schema == [
-        {"AttributeName": key, "KeyType": "HASH"}
-    ]
-
-
-def test_idempotency_table_expires_the_powertools_expiry(template: dict[str, Any]) -> None:
-    expiry = POWERTOOLS_DEFAULTS["expiry_attr"].default
-    assert tables(template)["IdempotencyTable"].ttl_attribute == expiry
+def test_pushes_table_key_and_expiry_are_what_the_records_module_writes(
+    template: dict[str, Any],
+) -> None:
+    spec = tables(template)["PushesTable"]
+    assert spec.key_schema == [{"AttributeName": "push_id", "KeyType": "HASH"}]
+    assert spec.ttl_attribute == "expires_at"
+    indexes = {index["IndexName"]: index["KeySchema"] for index in spec.global_indexes}
+    assert indexes["by_created"][0]["AttributeName"] == "list_pk"
+    assert indexes["by_caller"][0]["AttributeName"] == "caller"
 
 
 @pytest.mark.parametrize("logical_id", TABLE_IDS)

@@ -20,9 +20,10 @@ from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDE
 from botocore.config import Config
 from botocore.retries import standard
 
-from devstack.aws import MotoServer
+from devstack.aws import MotoServer, create_table
 from devstack.faulty_aws import FaultyAws
 from devstack.sandbox import UpstreamSandbox
+from devstack.template import load_template, tables
 from push_common import caches
 from push_common.observability import logger as gateway_logger
 from tests.faults.harness import Gateway
@@ -84,13 +85,9 @@ def provision(url: str) -> None:
     """Fresh moto state: the two tables, the admin secret and the event bus."""
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).close()
     ddb = moto("dynamodb", url)
-    for table, key in (("push-quota", "pk"), ("push-idempotency", "id")):
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    specs = tables(load_template())
+    for table, logical_id in (("push-quota", "QuotaTable"), ("push-records", "PushesTable")):
+        create_table(ddb, table, specs[logical_id])
     moto("secretsmanager", url).create_secret(Name=SECRET_ID, SecretString=json.dumps(ADMIN))
     moto("events", url).create_event_bus(Name=BUS)
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from devstack.sandbox.auth import AppConfig
-from push_common.errors import GatewayError
+from push_common.push.submission import LEASE_MARGIN_SECONDS
 from push_common.tim_client import TimClient
 from tests.faults.conftest import INTERVAL_MS, ROTATED_KEY, SECRET_ID, moto
 from tests.faults.harness import SALE, Gateway
@@ -66,31 +66,33 @@ def test_lambda_killed_right_after_upstream_accepted_retry_does_not_broadcast_tw
     early = gateway.push(key="crash-1")  # the dead invocation's time is not up yet
     assert (early.status, early.code) == (409, "idempotency_in_progress")
     assert int(early.headers["retry-after"]) >= 1
-    time.sleep(max(0.0, started + 1.6 - time.monotonic()))
-    again = gateway.push(key="crash-1")
+    time.sleep(max(0.0, started + 1.5 + LEASE_MARGIN_SECONDS + 0.1 - time.monotonic()))
+    again = gateway.push(key="crash-1")  # its time is up: it may have sent, so never again
+    later = gateway.push(key="crash-1")
 
-    assert again.status == 202
-    assert again.body["task_id"] == accepted["task_id"]
-    assert len(gateway.sandbox.pushes()) == 1
-    assert gateway.sandbox.dedup_hits == 1
-    assert gateway.quota()["used"] == 2
+    assert (again.status, again.code, again.body["retryable"]) == (502, "outcome_unknown", False)
+    assert (later.status, later.body) == (502, again.body)
+    assert later.headers.get("idempotent-replayed") == "true"
+    assert again.body["push_id"] == later.body["push_id"]
+    assert len(gateway.sandbox.pushes()) == 1 and accepted["task_id"]
+    assert len(gateway.im_push_calls()) == 1
+    assert gateway.quota()["used"] == 1  # the one slot stays spent (a task may exist)
 
 
-def test_deadline_reached_after_upstream_accepted_answers_504_and_retry_is_deduplicated(
+def test_deadline_reached_after_upstream_accepted_answers_outcome_unknown_and_replays_it(
     gateway: Gateway,
 ) -> None:
     gateway.sandbox.add_fault("accept_then_delay", command="im_push", delay_seconds=2.0)
 
     answer = gateway.push(key="deadline-1", remaining_ms=1800)
 
-    assert (answer.status, answer.code) == (504, "upstream_timeout")
-    [accepted] = gateway.sandbox.pushes()
+    assert (answer.status, answer.code) == (504, "outcome_unknown")
+    assert len(gateway.sandbox.pushes()) == 1
     assert len(gateway.im_push_calls()) == 1  # no blind re-send of an unanswered push
     again = gateway.push(key="deadline-1")
-    assert again.status == 202
-    assert again.body["task_id"] == accepted["task_id"]
-    assert len(gateway.sandbox.pushes()) == 1
-    assert gateway.quota()["used"] == 2
+    assert (again.status, again.body) == (504, answer.body)
+    assert len(gateway.im_push_calls()) == 1
+    assert gateway.quota()["used"] == 1  # replays reserve nothing
 
 
 def test_event_push_refused_with_90047_publishes_push_failed_and_is_not_retried(
@@ -100,29 +102,30 @@ def test_event_push_refused_with_90047_publishes_push_failed_and_is_not_retried(
 
     out = gateway.push_event({**SALE, "idempotency_key": "evt-quota"})
 
-    assert out == {"outcome": "failed", "code": "daily_quota_exhausted"}
+    assert (out["outcome"], out["code"]) == ("failed", "daily_quota_exhausted")
     [entry] = gateway.published()
     detail = json.loads(entry["Detail"])
     assert (entry["DetailType"], detail["upstream_code"]) == ("Push Failed", 90047)
     assert gateway.quota()["remaining"] == 0
 
 
-def test_event_push_with_persistent_91000_raises_for_retry_then_the_redelivery_is_sent(
+def test_event_push_with_91000_is_outcome_unknown_and_the_redelivery_sends_nothing(
     gateway: Gateway,
 ) -> None:
     gateway.sandbox.add_fault("error_code", command="im_push", error_code=91000, times=3)
     detail = {**SALE, "idempotency_key": "evt-internal"}
 
-    with pytest.raises(GatewayError) as raised:
-        gateway.push_event(detail)
-    assert (raised.value.code, raised.value.retryable) == ("upstream_unavailable", True)
-    assert gateway.published() == []
+    out = gateway.push_event(detail)  # answered, never raised: a retry could broadcast twice
     time.sleep(PAUSE)
-    out = gateway.push_event(detail)
+    again = gateway.push_event(detail)
 
-    assert (out["outcome"], out["replayed"]) == ("sent", False)
+    assert (out["outcome"], again["outcome"], again["replayed"]) == (
+        "outcome_unknown",
+        "outcome_unknown",
+        True,
+    )
     [entry] = gateway.published()
-    assert entry["DetailType"] == "Push Sent"
-    assert json.loads(entry["Detail"])["task_id"] == out["task_id"]
-    assert len(gateway.sandbox.pushes()) == 1
-    assert gateway.quota()["used"] == 2  # the 91000 reservation is kept (task may exist)
+    assert entry["DetailType"] == "Push Outcome Unknown"
+    assert json.loads(entry["Detail"])["push_id"] == out["push_id"]
+    assert len(gateway.im_push_calls()) == 1
+    assert gateway.quota()["used"] == 1  # the 91000 reservation is kept (task may exist)

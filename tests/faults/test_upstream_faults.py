@@ -1,8 +1,9 @@
 """Tencent IM misbehaving (sandbox faults): each fault's documented answer and quota effect.
 
-Quota policy (design §6, push_common.upstream_codes): a definite rejection that created no task
-releases the slot; an unknown outcome (timeout, internal error) keeps it; 90047 marks the day
-exhausted. `used` below is always read back through GET /v1/quota.
+Quota policy (docs/architecture.md §6, push_common.upstream_codes): a definite rejection that
+created no task releases the slot; an unknown outcome (timeout, internal error, HTTP error,
+garbage) keeps it and is never sent again; 90047 marks the day exhausted. `used` below is always
+read back through GET /v1/quota.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ def test_upstream_read_timeout_answers_504_keeps_the_slot_and_never_resends(
 
     answer = gateway.push(key="timeout-1")
 
-    assert (answer.status, answer.code) == (504, "upstream_timeout")
+    assert (answer.status, answer.code) == (504, "outcome_unknown")
+    assert answer.body["retryable"] is False and answer.body["push_id"]
     wait_for_calls(gateway, 1)  # the slow sandbox still processes the one request it got
     assert len(gateway.im_push_calls()) == 1
     assert gateway.quota()["used"] == 1  # unknown outcome: the slot stays taken
-    # The caller retries with the same key: same MsgRandom, upstream de-duplicates it.
+    # The caller retries with the same key: the answer is replayed, nothing is sent.
+    time.sleep(1.2)  # past Tencent's 1 s MsgRandom window: a re-send would be a 2nd broadcast
     again = gateway.push(key="timeout-1")
-    assert again.status == 202
-    assert [p["task_id"] for p in gateway.sandbox.pushes()] == [again.body["task_id"]]
-    assert gateway.quota()["used"] == 2  # each unknown-outcome reservation is kept
+    assert (again.status, again.body) == (504, answer.body)
+    assert len(gateway.im_push_calls()) == 1
+    assert len(gateway.sandbox.pushes()) == 1
+    assert gateway.quota()["used"] == 1
 
 
 def test_connection_refused_answers_503_upstream_unavailable_after_retries(
@@ -74,42 +78,45 @@ def test_connection_refused_gives_the_quota_slot_back(
 
 
 @pytest.mark.parametrize("kind", ["http_status", "non_json"])
-def test_http_502_or_non_json_body_is_retried_then_answers_503(gateway: Gateway, kind: str) -> None:
+def test_http_502_or_non_json_body_is_outcome_unknown_never_retried(
+    gateway: Gateway, kind: str
+) -> None:
     gateway.sandbox.add_fault(kind, command="im_push", times=3, http_status=502)
 
     answer = gateway.push(key=f"{kind}-1")
+    again = gateway.push(key=f"{kind}-1")
 
-    assert (answer.status, answer.code) == (503, "upstream_unavailable")
-    assert int(answer.headers["retry-after"]) >= 1
-    calls = gateway.im_push_calls()
-    assert [c.get("fault") for c in calls] == [kind] * 3
-    assert len({c["body"]["MsgRandom"] for c in calls}) == 1  # every attempt, same MsgRandom
-    assert gateway.sandbox.pushes() == []
+    assert (answer.status, answer.code) == (502, "outcome_unknown")
+    assert (again.status, again.body) == (502, answer.body)
+    assert [c.get("fault") for c in gateway.im_push_calls()] == [kind]
     assert gateway.quota()["used"] == 1  # kept: the client cannot tell whether a task exists
 
 
-@pytest.mark.parametrize("kind", ["http_status", "non_json"])
-def test_one_http_502_or_non_json_body_is_retried_to_202(gateway: Gateway, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["accept_then_http_status", "accept_then_non_json"])
+def test_push_processed_then_answered_badly_is_broadcast_once(gateway: Gateway, kind: str) -> None:
     gateway.sandbox.add_fault(kind, command="im_push", http_status=502)
 
     answer = gateway.push(key=f"{kind}-2")
+    time.sleep(1.2)
+    again = gateway.push(key=f"{kind}-2")
 
-    assert answer.status == 202
-    assert len(gateway.im_push_calls()) == 2
+    assert (answer.status, answer.code, again.status) == (502, "outcome_unknown", 502)
+    assert len(gateway.im_push_calls()) == 1
     assert len(gateway.sandbox.pushes()) == 1
     assert gateway.quota()["used"] == 1
 
 
-def test_91000_then_success_is_one_push_upstream_and_one_slot(gateway: Gateway) -> None:
+def test_91000_is_outcome_unknown_one_call_and_the_slot_kept(gateway: Gateway) -> None:
     gateway.sandbox.add_fault("error_code", command="im_push", error_code=91000)
 
     answer = gateway.push(key="internal-1")
 
-    assert answer.status == 202
-    calls = gateway.im_push_calls()
-    assert [c["error_code"] for c in calls] == [91000, 0]
-    assert calls[0]["body"]["MsgRandom"] == calls[1]["body"]["MsgRandom"]
-    assert [p["task_id"] for p in gateway.sandbox.pushes()] == [answer.body["task_id"]]
+    assert (answer.status, answer.code, answer.body["upstream_code"]) == (
+        502,
+        "outcome_unknown",
+        91000,
+    )
+    assert [c["error_code"] for c in gateway.im_push_calls()] == [91000]
     assert gateway.quota()["used"] == 1
 
 

@@ -1,4 +1,4 @@
-"""Exactly-once broadcasts on every path (issue: EventBridge pushes and idempotency).
+"""At most one broadcast per logical push on every path (docs/architecture.md §6).
 
 Counted where it matters: the im_push CALLS the upstream sandbox received with the push's
 MsgRandom (the sandbox itself de-duplicates MsgRandom like Tencent, so counting accepted pushes
@@ -21,6 +21,11 @@ pytestmark = pytest.mark.integration
 
 CALLER = "arn:aws:iam::123456789012:role/orders-service"
 PUSH = {"audience": {"tags": {"any": ["vip"]}}, "message": {"text": "Your order shipped"}}
+
+
+def event_msg_random(source: str, key: str) -> int:
+    caller = f"eventbridge:{source}"
+    return msg_random_for(PushContext(caller=caller, idempotency_scope=caller, idempotency_key=key))
 
 
 def _sandbox(stack: StackProcess, what: str) -> Any:
@@ -72,7 +77,7 @@ def http_push(stack: StackProcess, key: str, body: dict[str, Any] = PUSH) -> Rep
 
 def test_same_event_delivered_ten_times_in_a_row_pushes_once(local_stack: StackProcess) -> None:
     key, source = f"order-{uuid.uuid4()}", "orders-service"
-    msg_random = msg_random_for(PushContext(source, source, key))
+    msg_random = event_msg_random(source, key)
     used_before = quota_used(local_stack)
 
     results = [put_event(local_stack, source, {**PUSH, "idempotency_key": key}) for _ in range(10)]
@@ -85,7 +90,7 @@ def test_same_event_delivered_ten_times_in_a_row_pushes_once(local_stack: StackP
 
 def test_same_event_delivered_ten_times_at_once_pushes_once(local_stack: StackProcess) -> None:
     key, source = f"order-{uuid.uuid4()}", "orders-service"
-    msg_random = msg_random_for(PushContext(source, source, key))
+    msg_random = event_msg_random(source, key)
     used_before = quota_used(local_stack)
     detail = {**PUSH, "idempotency_key": key}
 
@@ -105,14 +110,16 @@ def test_event_id_is_the_key_when_the_detail_has_none(local_stack: StackProcess)
     first = put_event(local_stack, source, PUSH)
     second = put_event(local_stack, source, PUSH)  # a new event: another push
 
-    calls = [im_push_calls(local_stack, msg_random_for(PushContext(source, source, r["EventId"])))
+    calls = [im_push_calls(local_stack, event_msg_random(source, r["EventId"]))
              for r in (first, second)]  # fmt: skip
     assert calls == [1, 1]
 
 
 def test_twenty_concurrent_requests_with_one_key_push_once(local_stack: StackProcess) -> None:
     key = f"sale-{uuid.uuid4()}"
-    msg_random = msg_random_for(PushContext(CALLER, CALLER, key))
+    msg_random = msg_random_for(
+        PushContext(caller=CALLER, idempotency_scope=CALLER, idempotency_key=key)
+    )
 
     with ThreadPoolExecutor(20) as pool:
         replies = list(pool.map(lambda _: http_push(local_stack, key), range(20)))
@@ -150,7 +157,9 @@ def test_lost_answer_after_upstream_accepted_is_not_broadcast_twice(
 ) -> None:
     # Given upstream accepts the push but answers after our read timeout (a lost response)
     key = f"sale-{uuid.uuid4()}"
-    msg_random = msg_random_for(PushContext(CALLER, CALLER, key))
+    msg_random = msg_random_for(
+        PushContext(caller=CALLER, idempotency_scope=CALLER, idempotency_key=key)
+    )
     fault = {"command": "im_push", "kind": "accept_then_delay", "delay_seconds": 5.0, "times": 1}
     assert local_stack.sandbox_url is not None
     request("POST", f"{local_stack.sandbox_url}/_sandbox/faults", fault)
@@ -158,9 +167,11 @@ def test_lost_answer_after_upstream_accepted_is_not_broadcast_twice(
     timed_out = http_push(local_stack, key)
     retried = http_push(local_stack, key)
 
-    # Then the caller learns the outcome is unknown, retries with the same key, and upstream
-    # recognises the MsgRandom: one broadcast, same TaskId.
-    assert timed_out.status == 504
-    assert retried.status == 202
+    # Then the caller learns the outcome is unknown; its retry with the same key replays that
+    # answer and sends nothing (Tencent de-duplicates a MsgRandom for 1 s only).
+    assert (timed_out.status, timed_out.json()["code"]) == (504, "outcome_unknown")
+    assert timed_out.json()["retryable"] is False
+    assert (retried.status, retried.json()) == (504, timed_out.json())
+    assert retried.headers.get("idempotent-replayed") == "true"
     assert accepted_pushes(local_stack, msg_random) == 1
-    assert im_push_calls(local_stack, msg_random) == 2
+    assert im_push_calls(local_stack, msg_random) == 1

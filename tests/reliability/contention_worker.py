@@ -12,8 +12,10 @@ from pydantic import SecretStr
 
 from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError
+from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
-from push_common.push.service import PushContext, PushDeps, submit
+from push_common.push.service import PushContext, PushDeps
+from push_common.push.submission import submit_push
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
 from push_common.settings import Settings
@@ -23,6 +25,7 @@ APP = 1400000000
 IDENTIFIER = "administrator"
 KEY = "contention-test-key"
 TABLE = "push-quota"
+RECORDS_TABLE = "push-records"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         credentials=lambda: creds,
         quota=lambda _: store,
         attribute_names=lambda _: (),
+        records=PushRecords(ddb, RECORDS_TABLE, retention_days=1),
     )
 
 
@@ -88,9 +92,10 @@ def run_worker(plan: WorkerPlan) -> Counter[str]:
     time.sleep(max(0.0, plan.start_at - time.time()))
     while time.time() < plan.stop_at:
         try:
-            submit(req, PushContext(caller="contention-test"), deps)
-            outcomes["accepted"] += 1
+            answer = submit_push(req, PushContext(caller="contention-test"), deps)
         except GatewayError as exc:
             outcomes[exc.code] += 1
+        else:
+            outcomes["accepted" if answer.status == 202 else str(answer.body["code"])] += 1
         time.sleep(0.002)
     return outcomes

@@ -19,12 +19,15 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
+from devstack.aws import create_table
 from devstack.dynalite import Dynalite, unavailable_reason
 from devstack.sandbox import UpstreamSandbox
+from devstack.template import load_template, tables
 from tests.reliability.contention_worker import (
     APP,
     IDENTIFIER,
     KEY,
+    RECORDS_TABLE,
     TABLE,
     WorkerPlan,
     run_worker,
@@ -54,12 +57,9 @@ def dynalite_url() -> Iterator[str]:
 
 def _create_table(url: str) -> None:
     ddb = boto3.client("dynamodb", endpoint_url=url)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    specs = tables(load_template())
+    create_table(ddb, TABLE, specs["QuotaTable"])
+    create_table(ddb, RECORDS_TABLE, specs["PushesTable"])
 
 
 def test_concurrent_pushes_across_midnight_never_break_the_quota(dynalite_url: str) -> None:

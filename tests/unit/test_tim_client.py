@@ -24,7 +24,7 @@ from urllib3.exceptions import (
 
 from push_common import caches, tim_client
 from push_common.credentials import AdminCredentials
-from push_common.errors import DependencyUnavailable, UpstreamTimeout
+from push_common.errors import DependencyUnavailable, OutcomeUnknown, UpstreamTimeout
 from push_common.settings import get_settings
 from push_common.tim_client import TimClient, UpstreamError, get_tim_client, redact_url
 from push_common.usersig import UserSigCache
@@ -66,6 +66,7 @@ class StubHttp:
 
     script: list[FakeResponse | Exception]
     sent: list[Sent] = field(default_factory=list)
+    wrote: bool | None = None  # None: keeps no account (like a plain PoolManager)
 
     def request(
         self, method: str, url: str, *, body: bytes, headers: Mapping[str, str], timeout: Any
@@ -75,6 +76,11 @@ class StubHttp:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "wrote_request_bytes" and self.wrote is not None:
+            return lambda: self.wrote
+        raise AttributeError(name)
 
 
 @dataclass
@@ -291,13 +297,12 @@ def test_every_attempt_has_a_fresh_random(monkeypatch: pytest.MonkeyPatch) -> No
             "adminapisgp.im.qcloud.com", HTTPConnection("x"), socket.gaierror("nx")
         ),
         ConnectTimeoutError("connect timed out"),
-        SSLError("handshake failed"),
     ],
-    ids=["refused", "dns", "connect-timeout", "tls"],
+    ids=["refused", "dns", "connect-timeout"],
 )
 def test_unsent_request_is_retried_even_for_im_push(error: Exception) -> None:
     h = harness(error, envelope(0, TaskId="t"))
-    assert h.client.call("im_push", PUSH, retry_read_timeout=False)["TaskId"] == "t"
+    assert h.client.call("im_push", PUSH, at_most_once=True)["TaskId"] == "t"
     assert len(h.http.sent) == 2
 
 
@@ -314,13 +319,65 @@ def test_connection_failures_end_as_503_after_three_attempts() -> None:
 
 
 @pytest.mark.parametrize(
-    "error", [read_timeout(), ProtocolError("aborted", ConnectionResetError())]
+    ("error", "status"),
+    [
+        (read_timeout(), 504),
+        (ProtocolError("aborted", ConnectionResetError()), 502),
+        # Without the transport's own account, a TLS error may have come after the request.
+        (SSLError("decryption failed while reading"), 502),
+    ],
+    ids=["read-timeout", "reset", "tls"],
 )
-def test_maybe_sent_push_is_not_retried(error: Exception) -> None:
+def test_maybe_sent_push_is_outcome_unknown_and_not_retried(error: Exception, status: int) -> None:
     h = harness(error, envelope(0))
-    with pytest.raises(UpstreamTimeout) as caught:
-        h.client.call("im_push", PUSH, retry_read_timeout=False)
-    assert caught.value.status == 504
+    with pytest.raises(OutcomeUnknown) as caught:
+        h.client.call("im_push", PUSH, at_most_once=True)
+    problem = caught.value.to_problem()
+    assert (problem["status"], problem["code"], problem["retryable"]) == (
+        status,
+        "outcome_unknown",
+        False,
+    )
+    assert len(h.http.sent) == 1
+
+
+@pytest.mark.parametrize("code", [91000, 90992, 70500, 60008, 12345])
+def test_answer_that_may_hide_a_task_is_outcome_unknown_for_im_push(code: int) -> None:
+    h = harness(envelope(code), envelope(0))
+    with pytest.raises(OutcomeUnknown) as caught:
+        h.client.call("im_push", PUSH, at_most_once=True)
+    assert (caught.value.status, caught.value.upstream_code) == (502, code)
+    assert len(h.http.sent) == 1 and h.clock.sleeps == []
+
+
+@pytest.mark.parametrize("code", [60007, 60018])
+def test_throttled_push_is_answered_not_repeated(code: int) -> None:
+    h = harness(envelope(code), envelope(0))
+    with pytest.raises(UpstreamError) as caught:
+        h.client.call("im_push", PUSH, at_most_once=True)
+    assert (caught.value.code, caught.value.retryable) == ("upstream_throttled", True)
+    assert len(h.http.sent) == 1
+
+
+@pytest.mark.parametrize("code", [70001, 70052, 70009])
+def test_signature_codes_sign_again_once_even_for_im_push(code: int) -> None:
+    h = harness(envelope(code), envelope(0, TaskId="t"))
+    assert h.client.call("im_push", PUSH, at_most_once=True)["TaskId"] == "t"
+    assert (len(h.http.sent), h.sigs.invalidations) == (2, 1)
+
+
+def test_a_transport_that_wrote_nothing_makes_a_tls_error_retryable() -> None:
+    h = harness(SSLError("handshake failed"), envelope(0, TaskId="t"))
+    h.http.wrote = False
+    assert h.client.call("im_push", PUSH, at_most_once=True)["TaskId"] == "t"
+    assert len(h.http.sent) == 2
+
+
+def test_a_transport_that_wrote_bytes_makes_even_a_connect_error_maybe_sent() -> None:
+    h = harness(ConnectTimeoutError("odd"), envelope(0))
+    h.http.wrote = True
+    with pytest.raises(OutcomeUnknown):
+        h.client.call("im_push", PUSH, at_most_once=True)
     assert len(h.http.sent) == 1
 
 
@@ -351,8 +408,27 @@ def test_read_timeouts_end_as_504() -> None:
 def test_unusable_answers_are_retried_then_503_without_echo(answer: FakeResponse) -> None:
     h = harness(answer, answer, answer)
     with pytest.raises(DependencyUnavailable) as caught:
-        h.client.call("im_push", PUSH, retry_read_timeout=False)
+        h.client.call("im_get_attr_name", {})
     assert len(h.http.sent) == 3
+    assert "secret-page" not in json.dumps(caught.value.to_problem())
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        FakeResponse(502, b"<html>502 Bad Gateway secret-page</html>"),
+        FakeResponse(200, b"<html>secret-page</html>"),
+        FakeResponse(200, b'{"ErrorCode":0,"Task'),
+        FakeResponse(200, b"[" * 100_000),
+    ],
+    ids=["http-502", "html", "truncated", "deeply-nested"],
+)
+def test_unusable_answer_to_a_push_is_outcome_unknown_without_echo(answer: FakeResponse) -> None:
+    h = harness(answer, envelope(0))
+    with pytest.raises(OutcomeUnknown) as caught:
+        h.client.call("im_push", PUSH, at_most_once=True)
+    assert len(h.http.sent) == 1
+    assert caught.value.status == 502
     assert "secret-page" not in json.dumps(caught.value.to_problem())
 
 
@@ -414,8 +490,9 @@ def test_backoff_budget_is_shared_between_transport_and_codes() -> None:
 
 def test_no_time_left_raises_without_calling() -> None:
     h = harness(envelope(0))
-    with pytest.raises(UpstreamTimeout):
-        h.client.call("im_push", PUSH, deadline=h.clock.now)
+    with pytest.raises(DependencyUnavailable) as caught:  # nothing sent: a retry is safe
+        h.client.call("im_push", PUSH, deadline=h.clock.now, at_most_once=True)
+    assert caught.value.retryable and not isinstance(caught.value, OutcomeUnknown)
     assert h.http.sent == []
 
 

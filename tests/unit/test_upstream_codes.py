@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from push_common.upstream_codes import UPSTREAM_CODES, UpstreamOutcome, outcome_for
+from push_common.upstream_codes import NO_TASK_CODES, UPSTREAM_CODES, UpstreamOutcome, outcome_for
 
-# upstream doc §5.1 (REST/common), §5.2 (account/signature), §5.3 (push), §2.1 (im_push).
+# docs/upstream.md §8: REST/common, account/signature, push and im_push codes.
 DOC_5_1 = [*range(60002, 60022), 80002, 93000]
 DOC_5_2 = [70001, 70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70051, 70052]
 DOC_5_2 += [70107, 70114, 70169, 70202, 70206, 70398, 70402, 70403, 70500]
@@ -26,6 +26,14 @@ CONFIG_AUTH = [90009, 60006, 60010, 60012, 60016, 60020, 60021, 70002, 70003, 70
 CONFIG_AUTH += [70013, 70014, 70016, 70020, 70403]
 UNAVAILABLE = [91000, 90992, 90994, 90995, 70169, 70202, 70500, 60008, 60013, 60014]
 THROTTLED = [60007, 60011, 60018, 60019]
+# Everything else in the table is in the closed "no task created" list (docs/architecture.md §6).
+MAYBE_A_TASK = [*UNAVAILABLE, 90107]
+
+
+def test_the_no_task_list_is_closed_and_exactly_the_table_minus_maybe_a_task() -> None:
+    assert sorted(NO_TASK_CODES) == sorted(set(UPSTREAM_CODES) - set(MAYBE_A_TASK))
+    assert {90024, 90045, 90047, *VALIDATION, *CONFIG_AUTH, *THROTTLED} <= NO_TASK_CODES
+    assert not {91000, 70500, 60008} & NO_TASK_CODES
 
 
 @pytest.mark.parametrize("code", DOCUMENTED)
@@ -36,14 +44,19 @@ def test_every_documented_code_is_in_the_table(code: int) -> None:
 @pytest.mark.parametrize("code", VALIDATION)
 def test_validation_codes_are_502_never_retried_and_release(code: int) -> None:
     assert outcome_for(code) == UpstreamOutcome(
-        502, "upstream_invalid_request", "never", True, False, outcome_for(code).summary
+        http_status=502,
+        code="upstream_invalid_request",
+        retry="never",
+        no_task=True,
+        retryable=False,
+        summary=outcome_for(code).summary,
     )
 
 
 @pytest.mark.parametrize("code", CONFIG_AUTH)
 def test_config_and_auth_codes_are_502_never_retried_and_release(code: int) -> None:
     outcome = outcome_for(code)
-    assert (outcome.http_status, outcome.retry, outcome.releases_quota, outcome.retryable) == (
+    assert (outcome.http_status, outcome.retry, outcome.no_task, outcome.retryable) == (
         502,
         "never",
         True,
@@ -61,7 +74,7 @@ def test_auth_and_config_failures_have_distinct_codes() -> None:
 @pytest.mark.parametrize("code", UNAVAILABLE)
 def test_internal_errors_back_off_and_keep_the_quota(code: int) -> None:
     outcome = outcome_for(code)
-    assert (outcome.http_status, outcome.code, outcome.retry, outcome.releases_quota) == (
+    assert (outcome.http_status, outcome.code, outcome.retry, outcome.no_task) == (
         503,
         "upstream_unavailable",
         "backoff",
@@ -73,7 +86,7 @@ def test_internal_errors_back_off_and_keep_the_quota(code: int) -> None:
 @pytest.mark.parametrize("code", THROTTLED)
 def test_throttling_backs_off_and_releases(code: int) -> None:
     outcome = outcome_for(code)
-    assert (outcome.http_status, outcome.code, outcome.retry, outcome.releases_quota) == (
+    assert (outcome.http_status, outcome.code, outcome.retry, outcome.no_task) == (
         503,
         "upstream_throttled",
         "backoff",
@@ -84,7 +97,7 @@ def test_throttling_backs_off_and_releases(code: int) -> None:
 @pytest.mark.parametrize("code", [70001, 70052, 70009])
 def test_signature_codes_resign(code: int) -> None:
     outcome = outcome_for(code)
-    assert (outcome.http_status, outcome.retry, outcome.releases_quota) == (502, "resign", True)
+    assert (outcome.http_status, outcome.retry, outcome.no_task) == (502, "resign", True)
 
 
 def test_expired_sig_that_persists_is_auth_expired() -> None:
@@ -110,7 +123,7 @@ def test_daily_quota_is_429_never_retried() -> None:
 
 def test_push_interval_is_429_retried_after_the_interval() -> None:
     outcome = outcome_for(90024)
-    assert (outcome.http_status, outcome.code, outcome.retry, outcome.releases_quota) == (
+    assert (outcome.http_status, outcome.code, outcome.retry, outcome.no_task) == (
         429,
         "push_interval",
         "interval",
@@ -132,7 +145,12 @@ def test_auth_lockout_waits_a_minute() -> None:
 @pytest.mark.parametrize("code", [0, -1, 12345, 99999])
 def test_unknown_codes_are_502_never_retried_and_keep_the_quota(code: int) -> None:
     assert outcome_for(code) == UpstreamOutcome(
-        502, "upstream_rejected", "never", False, False, "unknown error code"
+        http_status=502,
+        code="upstream_rejected",
+        retry="never",
+        no_task=False,
+        retryable=False,
+        summary="unknown error code",
     )
 
 
@@ -141,8 +159,9 @@ def test_row_invariants(code: int) -> None:
     outcome = UPSTREAM_CODES[code]
     assert re.fullmatch(r"[a-z]+(_[a-z]+)*", outcome.code)
     assert outcome.http_status in (429, 502, 503) and outcome.summary
-    # An unknown outcome (task maybe created) may only be retried by backing off, never released.
-    if not outcome.releases_quota:
+    # A task may exist behind these: an idempotent command may back off; im_push never repeats.
+    if not outcome.no_task:
         assert outcome.retry in ("backoff", "never")
+        assert code in MAYBE_A_TASK
     if outcome.http_status == 502:
         assert not outcome.retryable

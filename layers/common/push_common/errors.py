@@ -53,6 +53,8 @@ class GatewayError(Exception):
         self.upstream_code = upstream_code
         self.retry_after = retry_after
         self.retryable = self.default_retryable if retryable is None else retryable
+        # Set once a push record exists, so the caller can look the push up (extension member).
+        self.push_id: str | None = None
 
     def to_problem(self) -> dict[str, Any]:
         """The `application/problem+json` body (never contains secrets: callers build `detail`)."""
@@ -68,6 +70,8 @@ class GatewayError(Exception):
             body["upstream_code"] = self.upstream_code
         if self.errors:
             body["errors"] = [e.to_dict() for e in self.errors]
+        if self.push_id is not None:
+            body["push_id"] = self.push_id
         return body
 
     def headers(self) -> dict[str, str]:
@@ -150,6 +154,29 @@ class DependencyUnavailable(GatewayError):
     default_code = "upstream_unavailable"
     title = "A dependency is unavailable"
     default_retryable = True
+
+
+class OutcomeUnknown(GatewayError):
+    """Tencent may or may not have created the push task; the gateway never sends it again.
+
+    504 when the answer timed out, 502 for any other maybe-sent answer (HTTP error, garbage,
+    an internal-error or unknown code). Not retryable: a retry would be a second broadcast.
+    """
+
+    status = 502
+    default_code = "outcome_unknown"
+    title = "The push may or may not have been sent"
+
+    def __init__(self, detail: str, *, timed_out: bool, upstream_code: int | None = None) -> None:
+        super().__init__(detail, upstream_code=upstream_code, retryable=False)
+        self.timed_out = timed_out
+        self.status = 504 if timed_out else 502  # type: ignore[misc]  # status varies per cause
+
+
+class InternalError(GatewayError):
+    """A bug: answered as problem+json `internal_error`, never as a bare 500."""
+
+    title = "Internal error"
 
 
 class UpstreamTimeout(GatewayError):

@@ -185,7 +185,10 @@ class QuotaStore:
         if isinstance(item, dict):
             return item
         # Emulators without ReturnValuesOnConditionCheckFailure: read the item instead.
-        got = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
+        try:
+            got = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
+        except (ClientError, BotoCoreError) as read_failed:
+            raise as_dependency_error(read_failed, service="DynamoDB") from read_failed
         return dict(got.get("Item") or {})
 
     def _update(self, update: str, condition: str, values: dict[str, Any]) -> None:

@@ -22,6 +22,11 @@ class QuotaCalendar:
         following = date.fromisoformat(day) + timedelta(days=1)
         return datetime.combine(following, time(0), tzinfo=self.zone)
 
+    def seconds_since_reset(self, now_ms: int) -> float:
+        """How long ago the quota day containing `now_ms` began."""
+        start = datetime.combine(date.fromisoformat(self.day(now_ms)), time(0), tzinfo=self.zone)
+        return now_ms / 1000 - start.timestamp()
+
     def seconds_until_reset(self, now_ms: int) -> int:
         reset_ms = self.next_reset(self.day(now_ms)).timestamp() * 1000
         return max(1, math.ceil((reset_ms - now_ms) / 1000))

@@ -6,10 +6,12 @@ clear its cache (`get_settings.cache_clear()`) after changing the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -51,7 +53,12 @@ class Settings(BaseModel):
     tim_base_url: OptionalStr = None
     # Required by the push functions only (see `require`); the audience function has no tables.
     quota_table: OptionalStr = None
-    idempotency_table: OptionalStr = None
+    # Push records, which are also the idempotency entries (docs/architecture.md §5).
+    pushes_table: OptionalStr = None
+    push_retention_days: int = Field(default=90, ge=1, le=3650)
+    # How long a `sending` record is trusted to belong to a live invocation when the caller gave
+    # no deadline; after it, whoever finds the record calls the outcome unknown.
+    push_lease_seconds: int = Field(default=60, ge=1)
     push_daily_limit: int = Field(default=100, ge=1)
     push_min_interval_ms: int = Field(default=1000, ge=0)
     quota_timezone: str = "Asia/Shanghai"
@@ -67,9 +74,26 @@ class Settings(BaseModel):
     usersig_expire_seconds: int = Field(default=86400, ge=600)
     attr_names_max_age_seconds: int = Field(default=60, ge=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
-    # Tencent's own REST timeout is 3 s, so ours must be longer.
-    upstream_read_timeout_seconds: float = Field(default=4.0, gt=3.0)
+    # Tencent's own REST timeout is 3 s, so ours must be longer; a push's answer is either quick
+    # or lost, so waiting longer than 8 s only burns the Lambda's time.
+    upstream_read_timeout_seconds: float = Field(default=4.0, gt=3.0, le=8.0)
     max_body_bytes: int = Field(default=65536, ge=1024)
+
+    @field_validator("tim_base_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str | None) -> str | None:
+        # The UserSig travels in the query string: only a loopback sandbox may see it in clear.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and _is_loopback(parts.hostname):
+            return value
+        raise ValueError(
+            "TIM_BASE_URL must be an https:// URL (http:// only for a loopback host such as "
+            f"127.0.0.1 or localhost), got scheme {parts.scheme!r}"
+        )
 
     @field_validator("quota_timezone")
     @classmethod
@@ -97,6 +121,17 @@ class Settings(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.quota_timezone)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @cache

@@ -1,8 +1,11 @@
 """The one HTTP client of Tencent IM's REST API: signing, timeouts, retries, error mapping.
 
-Retry policy (design §7, upstream doc §5.4): a request that was never sent and the "backoff"
-codes are retried twice with exponential backoff; a read timeout only when the caller says the
-command is safe to repeat; "resign" codes once with a re-read secret and a fresh UserSig.
+Retry policy (docs/architecture.md §6, docs/upstream.md §8): a request that never reached
+Tencent is retried twice with exponential backoff; "resign" codes once with a re-read secret and
+a fresh UserSig. Idempotent commands (tags, attributes) also retry "backoff" codes and lost
+answers. A command called `at_most_once` (im_push) is never repeated after a maybe-sent attempt:
+any written byte not followed by a parsed answer in the "no task created" list raises
+`OutcomeUnknown`.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, ReadTimeoutError
 
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
-from push_common.errors import GatewayError, UpstreamTimeout
+from push_common.errors import GatewayError, OutcomeUnknown, UpstreamTimeout
 from push_common.observability import logger
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
+from push_common.tim_http import AnswerTooLarge, TrackedHttp
 from push_common.tim_wire import (
     Http,
     HttpResponse,
@@ -55,8 +59,9 @@ __all__ = [
 MAX_EXTRA_ATTEMPTS = 2
 BACKOFF_BASE_SECONDS = 0.2
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# The request never left this host, so repeating it cannot duplicate a push.
-_NOT_SENT = (ConnectTimeoutError, SSLError, ProxyError)
+# Failures that happen before a connection exists: no request byte can have been written.
+# (A TLS error is only known to be harmless when the transport says nothing was written.)
+_NOT_SENT = (ConnectTimeoutError, ProxyError)
 
 
 @dataclass
@@ -67,7 +72,7 @@ class _Call:
     path: str
     payload: bytes
     deadline: float | None
-    retry_read_timeout: bool
+    at_most_once: bool
     attempt: int = 0
     backoffs: int = 0
     resigned: bool = False
@@ -89,9 +94,7 @@ class TimClient:
     ) -> None:
         self._settings = settings
         self._base = base_url(settings)
-        self._http: Http = http or urllib3.PoolManager(
-            num_pools=2, maxsize=4, retries=False, cert_reqs="CERT_REQUIRED"
-        )
+        self._http: Http = http or TrackedHttp()
         self._credentials = credentials
         self._sigs = sigs or get_usersig_cache()
         self._sleep = sleep
@@ -104,27 +107,28 @@ class TimClient:
         *,
         service: str = "all_member_push",
         deadline: float | None = None,
-        retry_read_timeout: bool = True,
+        at_most_once: bool = False,
     ) -> dict[str, Any]:
         """POST `body` to `command`; the response dict when ErrorCode is 0, else raise.
 
-        `deadline` is a `time.monotonic()` instant no attempt may outlast. Pass
-        `retry_read_timeout=False` for commands that must not run twice (im_push): a timed-out
-        or cut-off attempt then raises `UpstreamTimeout` and the caller decides.
+        `deadline` is a `time.monotonic()` instant no attempt may outlast. `at_most_once=True`
+        (im_push) means the command must never run twice: a maybe-sent attempt raises
+        `OutcomeUnknown` at once and nothing is repeated after it.
         """
         if not (_NAME.match(command) and _NAME.match(service)):
             raise ValueError(f"invalid command {service}/{command}")
         payload = json.dumps(dict(body), separators=(",", ":"), ensure_ascii=False).encode()
         path = f"{self._base}/v4/{service}/{command}"
-        call = _Call(command, path, payload, deadline, retry_read_timeout)
+        call = _Call(command, path, payload, deadline, at_most_once)
         while True:
             call.attempt += 1
             try:
                 response = self._attempt(call)
             except Transport as failure:
+                if failure.maybe_sent and call.at_most_once:
+                    raise _unknown(failure) from None
                 call.reached = call.reached or failure.reached
-                repeatable = call.retry_read_timeout or not failure.maybe_sent
-                if not (repeatable and self._back_off(call)):
+                if not self._back_off(call):
                     raise _final(failure, call) from None
                 continue
             call.reached = True
@@ -134,13 +138,21 @@ class TimClient:
 
     def _retry_or_raise(self, call: _Call, response: Mapping[str, Any]) -> None:
         error = UpstreamError(response["ErrorCode"], response.get("ErrorInfo", ""))
-        retry = error.outcome.retry
-        if retry == "backoff" and self._back_off(call):
-            return
-        if retry == "resign" and not call.resigned:
+        outcome = error.outcome
+        if call.at_most_once and not outcome.no_task:
+            raise OutcomeUnknown(
+                f"Tencent IM answered {error.error_code} ({outcome.summary}), which does not "
+                "rule out that the push was created; it will not be sent again",
+                timed_out=False,
+                upstream_code=error.error_code,
+            )
+        if outcome.retry == "resign" and not call.resigned:
             call.resigned = True
             self._credentials(force_refresh=True)
             self._sigs.invalidate()
+            return
+        # A push refused by a rate limiter is answered, not repeated: its caller retries.
+        if outcome.retry == "backoff" and not call.at_most_once and self._back_off(call):
             return
         raise error
 
@@ -168,13 +180,22 @@ class TimClient:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             return self._http.request("POST", url, body=payload, headers=headers, timeout=timeout)
-        except _NOT_SENT as exc:
-            error = unavailable(f"connection failed ({type(exc).__name__})")
-            raise Transport(error, maybe_sent=False, reached=False) from None
-        except HTTPError as exc:
-            # Read timeout or connection lost mid-call: upstream may have run the command.
-            detail = f"no answer from Tencent IM ({type(exc).__name__}); outcome unknown"
-            raise Transport(UpstreamTimeout(detail), maybe_sent=True) from None
+        except (HTTPError, AnswerTooLarge, OSError) as exc:
+            if not self._may_have_written(exc):
+                error = unavailable(f"connection failed ({type(exc).__name__})")
+                raise Transport(error, maybe_sent=False, reached=False) from None
+            # Bytes were written: Tencent may have run the command.
+            reason = f"no usable answer from Tencent IM ({type(exc).__name__}); outcome unknown"
+            timed_out = isinstance(exc, ReadTimeoutError | TimeoutError)
+            lost: GatewayError = UpstreamTimeout(reason) if timed_out else unavailable(reason)
+            raise Transport(lost, maybe_sent=True) from None
+
+    def _may_have_written(self, exc: BaseException) -> bool:
+        """The transport's own account when it keeps one, else judged by the exception type."""
+        wrote = getattr(self._http, "wrote_request_bytes", None)
+        if callable(wrote):
+            return bool(wrote())
+        return not isinstance(exc, _NOT_SENT)
 
     def _timeout(self, deadline: float | None) -> urllib3.Timeout:
         connect = self._settings.upstream_connect_timeout_seconds
@@ -182,8 +203,9 @@ class TimClient:
         if deadline is None:
             return urllib3.Timeout(connect=connect, read=read)
         left = deadline - self._clock()
-        if left <= 0:
-            raise UpstreamTimeout("no time left to call Tencent IM before the deadline")
+        if left <= 0:  # nothing is sent, so this attempt certainly did nothing upstream
+            error = unavailable("no time left to call Tencent IM before the deadline")
+            raise Transport(error, maybe_sent=False, reached=False)
         return urllib3.Timeout(connect=min(connect, left), read=min(read, left), total=left)
 
     def _back_off(self, call: _Call) -> bool:
@@ -220,6 +242,13 @@ class TimClient:
         elif error_code:
             info = sanitise_error_info(response.get("ErrorInfo") if response else None)
             logger.warning("tim attempt rejected", error_info=info, **fields)
+
+
+def _unknown(failure: Transport) -> OutcomeUnknown:
+    timed_out = isinstance(failure.error, UpstreamTimeout)
+    return OutcomeUnknown(
+        f"{failure.error.detail}; the push will not be sent again", timed_out=timed_out
+    )
 
 
 def _final(failure: Transport, call: _Call) -> GatewayError:

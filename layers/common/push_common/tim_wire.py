@@ -88,13 +88,15 @@ def unavailable(reason: str) -> DependencyUnavailable:
 
 
 def parse_envelope(response: HttpResponse) -> dict[str, Any]:
+    """The answer's envelope; anything else raises a maybe-sent `Transport` (the request
+    reached Tencent, which may have acted on it before its gateway failed)."""
     if response.status != 200:
-        raise Transport(unavailable(f"HTTP {response.status}"), maybe_sent=False)
+        raise Transport(unavailable(f"HTTP {response.status}"), maybe_sent=True)
     try:
         parsed = json.loads(response.data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         parsed = None
     code = parsed.get("ErrorCode") if isinstance(parsed, dict) else None
     if type(code) is not int or not isinstance(parsed, dict):
-        raise Transport(unavailable("answer is not a JSON envelope"), maybe_sent=False)
+        raise Transport(unavailable("answer is not a JSON envelope"), maybe_sent=True)
     return parsed

@@ -1,13 +1,13 @@
 """The one table mapping every Tencent IM `ErrorCode` to the gateway's answer and retry policy.
 
-Sources: upstream doc §5.1-5.3 (codes), §2.1 (im_push codes), §5.4 (retry advice), design §6.
+Sources: docs/upstream.md §8 (codes and Tencent's retry advice), docs/architecture.md §5-§6.
 
-Quota release rule: `releases_quota` is True only when upstream definitely refused the call
-before creating a push task (validation, auth, config, feature switch, rate limiter), because
-then the reserved slot was not spent upstream and giving it back cannot exceed the daily limit.
-Internal errors and timeouts (91000, 60008, 70500, ...) may have created a task behind the
-error, so the slot is kept: over-counting costs one push, under-counting breaks the limit.
-90047 keeps it too: upstream says the day is over, and the quota service marks it exhausted.
+`no_task` is the closed "no task created" list of the at-most-once rule (docs/architecture.md
+§6): True only for codes with which Tencent refuses a call before doing anything (validation,
+request format, signature and identity, configuration, feature switch, rate limiters, 90024,
+90045, 90047). An im_push answered with any other code (91000-class internal errors, timeouts
+reported as codes, codes we do not know) may have created a task: it is never sent again, and
+its quota slot is kept. Over-counting costs one push; a second broadcast cannot be taken back.
 """
 
 from __future__ import annotations
@@ -17,18 +17,21 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+# "backoff": the call was refused by a rate limiter or a transient error, try again later;
+# "resign": the UserSig was rejected, re-read the key and sign again once; "interval": 90024;
+# "never": repeating the same call cannot succeed.
 Retry = Literal["backoff", "resign", "interval", "never"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UpstreamOutcome:
     """How the gateway answers one upstream ErrorCode."""
 
     http_status: int
     code: str
     retry: Retry
-    releases_quota: bool
-    retryable: bool
+    no_task: bool  # Tencent certainly did nothing: the call may run again, the slot goes back
+    retryable: bool  # what the caller is told (problem+json `retryable`)
     summary: str
     retry_after: int | None = None
 
@@ -39,18 +42,40 @@ def _rows(codes: Iterable[int], outcome: UpstreamOutcome) -> dict[int, UpstreamO
 
 def _invalid(summary: str) -> UpstreamOutcome:
     # The gateway validates before calling, so these mean a gateway bug or a doc drift.
-    return UpstreamOutcome(502, "upstream_invalid_request", "never", True, False, summary)
+    return UpstreamOutcome(
+        http_status=502,
+        code="upstream_invalid_request",
+        retry="never",
+        no_task=True,
+        retryable=False,
+        summary=summary,
+    )
 
 
 def _config(code: str, summary: str, retry: Retry = "never") -> UpstreamOutcome:
-    return UpstreamOutcome(502, code, retry, True, False, summary)
+    return UpstreamOutcome(
+        http_status=502, code=code, retry=retry, no_task=True, retryable=False, summary=summary
+    )
 
 
+# Internal errors and server timeouts: Tencent advises a retry, but the task may exist.
 _UNAVAILABLE = UpstreamOutcome(
-    503, "upstream_unavailable", "backoff", False, True, "Tencent IM internal error", 1
+    http_status=503,
+    code="upstream_unavailable",
+    retry="backoff",
+    no_task=False,
+    retryable=True,
+    summary="Tencent IM internal error",
+    retry_after=1,
 )
 _THROTTLED = UpstreamOutcome(
-    503, "upstream_throttled", "backoff", True, True, "Tencent IM call frequency exceeded", 1
+    http_status=503,
+    code="upstream_throttled",
+    retry="backoff",
+    no_task=True,
+    retryable=True,
+    summary="Tencent IM call frequency exceeded",
+    retry_after=1,
 )
 
 _TABLE: dict[int, UpstreamOutcome] = {
@@ -100,27 +125,68 @@ _TABLE: dict[int, UpstreamOutcome] = {
     **_rows((70013, 70014), _config("upstream_auth_failed", "UserSig of other admin or app")),
     **_rows((70001, 70052), _config("upstream_auth_expired", "UserSig expired", "resign")),
     70050: UpstreamOutcome(
-        503, "upstream_auth_locked", "never", True, True, "too many failed UserSig checks", 60
+        http_status=503,
+        code="upstream_auth_locked",
+        retry="never",
+        no_task=True,
+        retryable=True,
+        summary="too many failed UserSig checks",
+        retry_after=60,
     ),
     **_rows((70051, 70107, 70114), _config("upstream_account_rejected", "account not usable")),
     90045: _config("push_feature_disabled", "push to all users not enabled for this app"),
     90047: UpstreamOutcome(
-        429, "daily_quota_exhausted", "never", False, True, "daily push limit reached"
+        http_status=429,
+        code="daily_quota_exhausted",
+        retry="never",
+        no_task=True,
+        retryable=True,
+        summary="daily push limit reached",
     ),
     90024: UpstreamOutcome(
-        429, "push_interval", "interval", True, True, "pushes less than 1 s apart", 1
+        http_status=429,
+        code="push_interval",
+        retry="interval",
+        no_task=True,
+        retryable=True,
+        summary="pushes less than 1 s apart",
+        retry_after=1,
     ),
     90051: UpstreamOutcome(
-        503, "upstream_throttled", "interval", True, True, "revoke called more than 1/s", 1
+        http_status=503,
+        code="upstream_throttled",
+        retry="interval",
+        no_task=True,
+        retryable=True,
+        summary="revoke called more than 1/s",
+        retry_after=1,
     ),
-    90107: _config("upstream_rejected", "scheduled task already dispatching"),
+    # Documented for scheduled tasks only; what it leaves behind is unknown, so not in the list.
+    90107: UpstreamOutcome(
+        http_status=502,
+        code="upstream_rejected",
+        retry="never",
+        no_task=False,
+        retryable=False,
+        summary="scheduled task already dispatching",
+    ),
     **_rows((60007, 60011, 60018, 60019), _THROTTLED),
     **_rows((60008, 60013, 60014, 70169, 70202, 70500, 90992, 90994, 90995, 91000), _UNAVAILABLE),
 }
 
 UPSTREAM_CODES: Mapping[int, UpstreamOutcome] = MappingProxyType(_TABLE)
 
-_UNKNOWN = UpstreamOutcome(502, "upstream_rejected", "never", False, False, "unknown error code")
+_UNKNOWN = UpstreamOutcome(
+    http_status=502,
+    code="upstream_rejected",
+    retry="never",
+    no_task=False,
+    retryable=False,
+    summary="unknown error code",
+)
+
+# The closed "no task created" list, for documentation and tests.
+NO_TASK_CODES: frozenset[int] = frozenset(c for c, o in _TABLE.items() if o.no_task)
 
 
 def outcome_for(error_code: int) -> UpstreamOutcome:

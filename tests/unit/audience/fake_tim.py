@@ -34,7 +34,7 @@ class FakeTim:
         *,
         service: str = "all_member_push",
         deadline: float | None = None,
-        retry_read_timeout: bool = True,
+        at_most_once: bool = False,
     ) -> dict[str, Any]:
         assert service == "all_member_push"
         self.calls.append((command, dict(body)))

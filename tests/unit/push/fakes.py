@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError
+from push_common.push.records import Claim, NewPush, PushAnswer, PushRecords
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaCalendar, QuotaSnapshot
@@ -35,9 +36,10 @@ class FakeQuota:
     used: int = 3
     refusals: list[GatewayError] = field(default_factory=list)
     calls: list[tuple[str, Any]] = field(default_factory=list)
+    clock_ms: int = NOW_MS
 
     def now_ms(self) -> int:
-        return NOW_MS
+        return self.clock_ms
 
     def reserve(self) -> Reservation:
         self.calls.append(("reserve", None))
@@ -81,6 +83,43 @@ class FakeTimClient:
         return self.steps.pop(0)() if self.steps else dict(OK_ANSWER)
 
 
+@dataclass
+class FakeRecords:
+    """Duck-typed `PushRecords` kept in a dict (the real one is tested over DynamoDB)."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def now_ms(self) -> int:
+        return NOW_MS
+
+    def claim(self, push: NewPush, *, lease_until_ms: int) -> Claim | PushAnswer:
+        self.calls.append(("claim", push.push_id))
+        old = self.records.get(push.push_id)
+        if old is not None and not (old["status"] == "failed" and old["answer"].rerunnable):
+            answer: PushAnswer = old["answer"]
+            return PushAnswer(
+                push_id=answer.push_id,
+                status=answer.status,
+                body=answer.body,
+                headers=answer.headers,
+                record_status=answer.record_status,
+                replayed=True,
+                rerunnable=answer.rerunnable,
+            )
+        self.records[push.push_id] = {"status": "sending", "push": push, "lease": lease_until_ms}
+        return Claim(push.push_id, "attempt", rerun=old is not None)
+
+    def finish(self, claim: Claim, answer: PushAnswer, **fields: Any) -> bool:
+        self.calls.append(("finish", answer.record_status))
+        self.records[claim.push_id].update(status=answer.record_status, answer=answer, **fields)
+        return True
+
+    def abandon(self, claim: Claim, answer: PushAnswer) -> None:
+        self.calls.append(("abandon", claim.push_id))
+        del self.records[claim.push_id]
+
+
 def raising(error: Exception) -> Step:
     def step() -> dict[str, Any]:
         raise error
@@ -95,6 +134,7 @@ class Harness:
     settings: Settings
     quota: FakeQuota
     client: FakeTimClient
+    records: FakeRecords = field(default_factory=FakeRecords)
     attribute_names: tuple[str, ...] = ("sex", "city")
     sleeps: list[float] = field(default_factory=list)
     quota_opened: int = 0
@@ -116,6 +156,7 @@ class Harness:
             credentials=lambda: CREDS,
             quota=quota_for,
             attribute_names=names,
+            records=cast(PushRecords, self.records),
             sleep=self.sleeps.append,
             monotonic=lambda: 1000.0 + sum(self.sleeps),
         )

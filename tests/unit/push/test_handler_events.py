@@ -7,23 +7,23 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-import urllib3
 from moto import mock_aws
 
+from devstack.aws import create_table
 from devstack.template import TableSpec, load_template, tables
 from functions.push_api.handler import lambda_handler
-from push_common import caches
+from push_common import caches, tim_client
 from tests.conftest import EVENTS, load_event
 from tests.lambda_context import FakeLambdaContext
 
 REGION = "ap-southeast-1"
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
-TABLE_NAMES = {"QuotaTable": "push-quota", "IdempotencyTable": "push-idempotency"}
+TABLE_NAMES = {"QuotaTable": "push-quota", "PushesTable": "push-records"}
 TASK_ID = "1400000000_1"
 SALE_BODY = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "Sale starts now"}}]
 
@@ -74,12 +74,7 @@ def aws() -> Iterator[None]:
         )
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         for logical_id, spec in table_specs().items():
-            dynamodb.create_table(
-                TableName=TABLE_NAMES[logical_id],
-                KeySchema=cast(Any, spec.key_schema),
-                AttributeDefinitions=cast(Any, spec.attribute_definitions),
-                BillingMode="PAY_PER_REQUEST",
-            )
+            create_table(dynamodb, TABLE_NAMES[logical_id], spec)
         yield
 
 
@@ -90,7 +85,7 @@ def upstream(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubHttp]:
     caches.clear_all()
     http = StubHttp()
     # The real process-wide client is built, around this stub instead of a connection pool.
-    monkeypatch.setattr(urllib3, "PoolManager", lambda **_: http)
+    monkeypatch.setattr(tim_client, "TrackedHttp", lambda: http)
     yield http
     _empty_tables()
 

@@ -15,7 +15,7 @@ import pytest
 
 from functions.push_event.handler import lambda_handler
 from push_common import caches
-from push_common.errors import GatewayError
+from push_common.push.event_api import RetryEvent
 from push_common.push.service import PushContext, msg_random_for
 from tests.conftest import EVENTS, load_event
 from tests.lambda_context import FakeLambdaContext
@@ -75,7 +75,11 @@ def test_requested_event_pushes_and_announces_it(upstream: StubHttp, outcomes: O
     assert result["outcome"] == "sent" and result["task_id"] == TASK_ID
     assert upstream.pushes()[0]["Condition"] == {"TagsOr": ["vip", "beta"]}
     assert upstream.pushes()[0]["MsgRandom"] == msg_random_for(
-        PushContext("orders-service", "orders-service", key)
+        PushContext(
+            caller="eventbridge:orders-service",
+            idempotency_scope="eventbridge:orders-service",
+            idempotency_key=key,
+        )
     )
     assert sent["detail-type"] == "Push Sent"
     assert sent["detail"] == {
@@ -115,24 +119,84 @@ def test_invalid_event_is_not_retried_but_reported(upstream: StubHttp, outcomes:
     assert failed["detail"]["errors"][0]["upstream_code"] == 90039
 
 
-def test_retryable_failure_raises_for_the_platform_to_retry(
+def test_maybe_sent_push_is_published_as_outcome_unknown_and_never_sent_again(
     upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(upstream, "request", _answer_91000)
+    answers = _Answers([91000, 0])
+    monkeypatch.setattr(upstream, "request", answers)
     event = load_event("push_event_requested.json")
+    context = FakeLambdaContext(function_name="PushEventFunction")
 
-    with pytest.raises(GatewayError) as raised:
-        lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
+    first = lambda_handler(event, context)  # answered, not raised: a retry would send again
+    again = lambda_handler(event, context)  # EventBridge redelivers anyway
 
-    assert raised.value.code == "upstream_unavailable"
+    assert (first["outcome"], again["outcome"], again["replayed"]) == (
+        "outcome_unknown",
+        "outcome_unknown",
+        True,
+    )
+    assert answers.calls == 1
+    [unknown] = outcomes.read()
+    assert unknown["detail-type"] == "Push Outcome Unknown"
+    assert unknown["detail"]["push_id"] == first["push_id"]
+    assert unknown["detail"]["request_event_id"] == event["id"]
+    assert unknown["detail"]["idempotency_key"] == event["detail"]["idempotency_key"]
+
+
+def test_retryable_failure_without_a_task_raises_then_runs_again(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = _Answers([60018, 0])
+    monkeypatch.setattr(upstream, "request", answers)
+    event = load_event("push_event_requested.json")
+    context = FakeLambdaContext(function_name="PushEventFunction")
+
+    with pytest.raises(RetryEvent) as raised:
+        lambda_handler(event, context)
+    assert raised.value.code == "upstream_throttled"
     assert outcomes.read() == []  # retried by EventBridge/Lambda: no premature Push Failed
 
+    again = lambda_handler(event, context)
+    assert (again["outcome"], answers.calls) == ("sent", 2)
+    assert [o["detail-type"] for o in outcomes.read()] == ["Push Sent"]
 
-def _answer_91000(method: str, url: str, **_: Any) -> Any:
-    from tests.unit.push.test_handler_events import StubResponse
 
-    body = {"ActionStatus": "FAIL", "ErrorCode": 91000, "ErrorInfo": "internal error"}
-    return StubResponse(200, json.dumps(body).encode())
+def test_dry_run_event_sends_nothing_and_publishes_the_body(
+    upstream: StubHttp, outcomes: Outcomes
+) -> None:
+    event = load_event("push_event_requested.json")
+    event["detail"]["dry_run"] = True
+
+    result = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
+
+    assert result == {"outcome": "dry_run"}
+    assert upstream.pushes() == []
+    [dry] = outcomes.read()
+    assert dry["detail-type"] == "Push Dry Run"
+    assert dry["detail"]["upstream_request"]["Condition"] == {"TagsOr": ["vip", "beta"]}
+    assert dry["detail"]["quota"]["used"] == 0
+    assert dry["detail"]["request_event_id"] == event["id"]
+
+
+@dataclass
+class _Answers:
+    """Answers im_push with the next code of the script (0 = accepted)."""
+
+    codes: list[int]
+    calls: int = 0
+
+    def __call__(self, method: str, url: str, **_: Any) -> Any:
+        from tests.unit.push.test_handler_events import StubResponse
+
+        if not url.split("?")[0].endswith("/im_push"):
+            raise AssertionError(f"unexpected call {url.split('?')[0]}")
+        code = self.codes.pop(0)
+        self.calls += 1
+        body: dict[str, Any] = {"ActionStatus": "OK" if code == 0 else "FAIL", "ErrorCode": code}
+        body["ErrorInfo"] = ""
+        if code == 0:
+            body["TaskId"] = TASK_ID
+        return StubResponse(200, json.dumps(body).encode())
 
 
 def test_broadcast_from_an_unlisted_source_is_refused(

@@ -16,7 +16,7 @@ class TimCaller(Protocol):
         *,
         service: str = ...,
         deadline: float | None = ...,
-        retry_read_timeout: bool = ...,
+        at_most_once: bool = ...,
     ) -> dict[str, Any]:
         """Send one command; return the parsed response (ErrorCode 0) or raise a GatewayError."""
         ...
@@ -40,10 +40,10 @@ class DeadlineCaller:
         *,
         service: str = "all_member_push",
         deadline: float | None = None,
-        retry_read_timeout: bool = True,
+        at_most_once: bool = False,
     ) -> dict[str, Any]:
         """Forward to the wrapped client with the request's deadline (or an earlier one)."""
         limit = min((d for d in (self._deadline, deadline) if d is not None), default=None)
         return self._client.call(
-            command, body, service=service, deadline=limit, retry_read_timeout=retry_read_timeout
+            command, body, service=service, deadline=limit, at_most_once=at_most_once
         )

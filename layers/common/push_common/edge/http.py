@@ -78,6 +78,15 @@ def json_response(status: int, body: Mapping[str, Any]) -> HttpResponse:
     return HttpResponse(status, _dumps(body))
 
 
+def stored_response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str], *, replayed: bool
+) -> HttpResponse:
+    """An answer kept with a push record; a replay says so (`Idempotent-Replayed: true`)."""
+    content_type = PROBLEM_JSON if status >= 400 else "application/json"
+    extra = {**headers, "Idempotent-Replayed": "true"} if replayed else dict(headers)
+    return HttpResponse(status, _dumps(body), content_type, extra)
+
+
 def problem_response(exc: GatewayError) -> HttpResponse:
     """RFC 9457 problem with `Retry-After` when the error says when to retry."""
     return HttpResponse(exc.status, _dumps(exc.to_problem()), PROBLEM_JSON, exc.headers())

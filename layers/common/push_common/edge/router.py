@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from push_common.edge.http import HttpResponse, caller_principal, problem_response, raw_body
-from push_common.errors import GatewayError, MethodNotAllowed, NotFound
+from push_common.errors import GatewayError, InternalError, MethodNotAllowed, NotFound
 from push_common.observability import count, logger
 
 
@@ -77,6 +77,10 @@ class Router:
             logger.warning("request refused", code=exc.code, status=exc.status, detail=exc.detail)
             count("RequestRefused")
             response = problem_response(exc)
+        except Exception:  # a bug: still problem+json, never a bare 500 (details only in logs)
+            logger.exception("unexpected error")
+            count("RequestRefused")
+            response = problem_response(InternalError("unexpected error; see the logs"))
         return response.to_apigw()
 
     def _find(self, event: Mapping[str, Any]) -> Route:

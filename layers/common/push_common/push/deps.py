@@ -7,6 +7,7 @@ from functools import cache
 from push_common import caches, clients
 from push_common.attribute_names import attribute_names_for
 from push_common.credentials import AdminCredentials, get_admin_credentials
+from push_common.push.records import PushRecords
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
@@ -31,10 +32,16 @@ def default_deps() -> PushDeps:
         # The quota belongs to the SDKAppID: deployments sharing an app share its 100 a day.
         return QuotaStore(clients.dynamodb(), table, str(creds.sdkappid), policy)
 
+    records = PushRecords(
+        clients.dynamodb(),
+        settings.require("pushes_table"),
+        retention_days=settings.push_retention_days,
+    )
     return PushDeps(
         settings=settings,
         client=get_tim_client(),
         credentials=get_admin_credentials,
         quota=quota_for,
         attribute_names=attribute_names_for,
+        records=records,
     )

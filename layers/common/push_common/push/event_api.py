@@ -1,7 +1,9 @@
-"""The `Push Requested` use case: same validation, quota and signing as HTTP, plus outcomes.
+"""The `Push Requested` use case: the same checks, record, quota and signing as HTTP.
 
-Retryable failures raise so EventBridge / Lambda retry (and finally dead-letter) the event;
-everything else is answered with a `Push Failed` event and not retried.
+Retryable failures that certainly created no task raise, so EventBridge / Lambda retry (and
+finally dead-letter) the event; every other outcome is published once and not retried. A push
+whose outcome is unknown is published as `Push Outcome Unknown` and never raised: a redelivery
+finds its record and sends nothing (docs/architecture.md §6-§7).
 """
 
 from __future__ import annotations
@@ -11,16 +13,37 @@ from typing import Any
 from push_common.edge.eventbridge import PushRequestedEvent
 from push_common.errors import GatewayError
 from push_common.observability import logger
-from push_common.push.idempotency import submit_once_traced
-from push_common.push.outcomes import PUSH_FAILED, PUSH_SENT, failed_detail, publish, sent_detail
-from push_common.push.service import PushContext, PushDeps
+from push_common.push.outcomes import (
+    PUSH_DRY_RUN,
+    PUSH_FAILED,
+    PUSH_OUTCOME_UNKNOWN,
+    PUSH_SENT,
+    EventIds,
+    dry_run_detail,
+    failed_detail,
+    problem_detail,
+    publish,
+    sent_detail,
+)
+from push_common.push.records import OUTCOME_UNKNOWN, SUBMITTED, PushAnswer
+from push_common.push.service import PushContext, PushDeps, dry_run
+from push_common.push.submission import submit_push
 
-# Tomorrow is too late for an EventBridge retry; the requester decides what to do instead.
-_NOT_RETRIED_FROM_EVENTS = frozenset({"daily_quota_exhausted"})
+# Tomorrow is too late for an EventBridge retry; the requester decides what to do instead. (A 90047
+# right after midnight asks for a few seconds only: that one is retried.)
+_LONGEST_QUOTA_RETRY_SECONDS = 60
+
+
+class RetryEvent(Exception):
+    """Raised so EventBridge / Lambda deliver the event again (nothing was sent)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
 
 
 def event_caller(source: str) -> str:
-    """How an EventBridge requester appears in policy and logs.
+    """How an EventBridge requester appears in policy, records and logs.
 
     An event carries no IAM principal, only its `source`; `BROADCAST_ALL_PRINCIPALS` may list
     `eventbridge:<source>` to let that source push to everyone (who may put events on the bus at
@@ -29,30 +52,73 @@ def event_caller(source: str) -> str:
     return f"eventbridge:{source}"
 
 
-def retry_event(exc: GatewayError) -> bool:
-    return exc.retryable and exc.code not in _NOT_RETRIED_FROM_EVENTS
+def _retry(code: str, retryable: bool, retry_after: int | None) -> bool:
+    if code == "daily_quota_exhausted":
+        return retry_after is not None and retry_after <= _LONGEST_QUOTA_RETRY_SECONDS
+    return retryable
 
 
 def handle_push_requested(
     event: PushRequestedEvent, deps: PushDeps, *, deadline: float | None
 ) -> dict[str, Any]:
-    """Run the push once per (source, key) and publish its outcome exactly once."""
-    ids = {"request_event_id": event.event_id, "key": event.idempotency_key, "source": event.source}
+    """Run the push once per (source, key) and publish its outcome once."""
+    ids = EventIds(event.event_id, event.idempotency_key, event.source)
+    caller = event_caller(event.source)
     ctx = PushContext(
-        caller=event_caller(event.source),
-        idempotency_scope=event.source,
+        caller=caller,
+        channel="eventbridge",
+        event_source=event.source,
+        idempotency_scope=caller,
         idempotency_key=event.idempotency_key,
         deadline=deadline,
+        max_interval_wait_seconds=None,  # an event may wait as long as its invocation lasts
     )
+    log = {"request_event_id": ids.request_event_id, "key": ids.idempotency_key}
     try:
-        result, replayed = submit_once_traced(event.request(), ctx, deps)
-    except GatewayError as exc:
-        if retry_event(exc):
-            logger.warning("push will be retried", extra={"code": exc.code, **ids})
+        req = event.request()
+        if req.dry_run:
+            body = dry_run(req, ctx, deps)
+            publish(deps.settings, PUSH_DRY_RUN, dry_run_detail(body, ids))
+            return {"outcome": "dry_run"}
+        answer = submit_push(req, ctx, deps)
+    except GatewayError as exc:  # refused before anything was sent; no record
+        if _retry(exc.code, exc.retryable, exc.retry_after):
+            logger.warning("push will be retried", extra={"code": exc.code, **log})
             raise
-        logger.warning("push failed", extra={"code": exc.code, "detail": exc.detail, **ids})
-        publish(deps.settings, PUSH_FAILED, failed_detail(exc, **ids))
+        logger.warning("push failed", extra={"code": exc.code, "detail": exc.detail, **log})
+        publish(deps.settings, PUSH_FAILED, failed_detail(exc, ids))
         return {"outcome": "failed", "code": exc.code}
-    if not replayed:  # a redelivery must not announce the same push twice
-        publish(deps.settings, PUSH_SENT, sent_detail(result, **ids))
-    return {"outcome": "sent", "replayed": replayed, **result}
+    except Exception:
+        # Nothing was sent (the submission turns errors after sending into outcome_unknown):
+        # let EventBridge deliver the event again.
+        logger.exception("unexpected error before sending; the event is retried", extra=log)
+        raise
+    return _publish_answer(answer, ids, deps, log)
+
+
+def _publish_answer(
+    answer: PushAnswer, ids: EventIds, deps: PushDeps, log: dict[str, Any]
+) -> dict[str, Any]:
+    summary = {
+        "push_id": answer.push_id,
+        "task_id": answer.body.get("task_id"),
+        "replayed": answer.replayed,
+    }
+    if answer.replayed:  # a redelivery never announces the same push twice
+        return {"outcome": answer.record_status, **summary}
+    if answer.record_status == SUBMITTED:
+        publish(deps.settings, PUSH_SENT, sent_detail(answer.body, ids))
+        return {"outcome": "sent", **summary}
+    code = str(answer.body.get("code"))
+    if answer.record_status == OUTCOME_UNKNOWN:
+        detail = problem_detail(answer.body, ids, push_id=answer.push_id)
+        publish(deps.settings, PUSH_OUTCOME_UNKNOWN, detail)
+        return {"outcome": OUTCOME_UNKNOWN, "code": code, **summary}
+    retry_after = answer.headers.get("Retry-After")
+    if answer.rerunnable and _retry(code, True, int(retry_after) if retry_after else None):
+        logger.warning(
+            "push will be retried", extra={"code": code, "push_id": answer.push_id, **log}
+        )
+        raise RetryEvent(code, str(answer.body.get("detail")))
+    publish(deps.settings, PUSH_FAILED, problem_detail(answer.body, ids, push_id=answer.push_id))
+    return {"outcome": "failed", "code": code, **summary}

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from push_common.push.idempotency import submit_once
+from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, dry_run
+from push_common.push.submission import submit_push
 from push_common.push.validation import parse_json_object, validate_model
 
 
-def handle_push(raw: bytes, ctx: PushContext, deps: PushDeps) -> tuple[int, dict[str, Any]]:
-    """(status, body) of a push request: 202 submitted, or 200 for a dry run."""
+def handle_push(
+    raw: bytes, ctx: PushContext, deps: PushDeps
+) -> PushAnswer | tuple[int, dict[str, Any]]:
+    """A dry run's (200, body), or the push's answer (fresh or replayed from its record)."""
     data = parse_json_object(raw, max_bytes=deps.settings.max_body_bytes)
     req = validate_model(PushRequest, data)
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)
-    return 202, submit_once(req, ctx, deps)
+    return submit_push(req, ctx, deps)
 
 
 def handle_quota(deps: PushDeps) -> dict[str, Any]:
-    """The app's quota right now (design §3.2)."""
+    """The app's quota right now (docs/architecture.md §4)."""
     return deps.quota(deps.credentials()).snapshot().to_dict()

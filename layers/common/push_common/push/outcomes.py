@@ -1,8 +1,14 @@
-"""`Push Sent` / `Push Failed` events published back to the bus (design §4)."""
+"""Outcome events published back to the bus (docs/architecture.md §7).
+
+Every outcome carries `push_id` (when a record exists), `idempotency_key`, `request_event_id`
+and `source`, so a consumer can tie it to its request and look the push up.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,36 +20,60 @@ from push_common.settings import Settings
 
 PUSH_SENT = "Push Sent"
 PUSH_FAILED = "Push Failed"
+# Never "Push Failed": a consumer that re-requests a failed push under a new key would broadcast
+# a second time if the first one was in fact sent.
+PUSH_OUTCOME_UNKNOWN = "Push Outcome Unknown"
+PUSH_DRY_RUN = "Push Dry Run"
 
 
-def sent_detail(
-    result: dict[str, Any], *, request_event_id: str, key: str, source: str
+@dataclass(frozen=True)
+class EventIds:
+    """What ties an outcome to the event that requested it."""
+
+    request_event_id: str
+    idempotency_key: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "idempotency_key": self.idempotency_key,
+            "request_event_id": self.request_event_id,
+            "source": self.source,
+        }
+
+
+def sent_detail(body: Mapping[str, Any], ids: EventIds) -> dict[str, Any]:
+    return {"push_id": body.get("push_id"), "task_id": body.get("task_id"), **ids.to_dict()}
+
+
+def problem_detail(
+    problem: Mapping[str, Any], ids: EventIds, *, push_id: str | None = None
 ) -> dict[str, Any]:
-    return {
-        "push_id": result.get("push_id"),
-        "task_id": result.get("task_id"),
-        "idempotency_key": key,
-        "request_event_id": request_event_id,
-        "source": source,
-    }
-
-
-def failed_detail(
-    exc: GatewayError, *, request_event_id: str, key: str, source: str
-) -> dict[str, Any]:
+    """`Push Failed` / `Push Outcome Unknown` detail from a problem+json body."""
     detail: dict[str, Any] = {
-        "code": exc.code,
-        "detail": exc.detail,
-        "retryable": False,
-        "idempotency_key": key,
-        "request_event_id": request_event_id,
-        "source": source,
+        "push_id": push_id,
+        "code": problem.get("code"),
+        "detail": problem.get("detail"),
+        "retryable": False,  # the event path already retried what it could
+        **ids.to_dict(),
     }
-    if exc.upstream_code is not None:
-        detail["upstream_code"] = exc.upstream_code
-    if exc.errors:
-        detail["errors"] = [e.to_dict() for e in exc.errors]
+    for optional in ("upstream_code", "errors"):
+        if problem.get(optional) is not None:
+            detail[optional] = problem[optional]
     return detail
+
+
+def failed_detail(exc: GatewayError, ids: EventIds) -> dict[str, Any]:
+    return problem_detail(exc.to_problem(), ids, push_id=exc.push_id)
+
+
+def dry_run_detail(body: Mapping[str, Any], ids: EventIds) -> dict[str, Any]:
+    return {
+        "push_id": None,
+        "upstream_request": body.get("upstream_request"),
+        "quota": body.get("quota"),
+        **ids.to_dict(),
+    }
 
 
 def publish(settings: Settings, detail_type: str, detail: dict[str, Any]) -> bool:

@@ -1,7 +1,8 @@
-"""The push use case: policy → wire body → quota → one signed upstream call → result.
+"""The steps of a push: local checks → wire body → quota slot → one signed upstream call.
 
 Everything that can be checked locally is checked before a quota slot is taken, so a request
-that could never succeed costs nothing.
+that could never succeed costs nothing. `push.submission` runs these steps around the push
+record (docs/architecture.md §4-§6).
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from push_common.credentials import AdminCredentials
-from push_common.errors import FieldProblem, QuotaExceeded, ValidationFailed
-from push_common.observability import count, logger
+from push_common.errors import (
+    FieldProblem,
+    GatewayError,
+    OutcomeUnknown,
+    QuotaExceeded,
+    ValidationFailed,
+)
 from push_common.push.policy import check_attribute_names, check_caller_policy
+from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import im_push_body, wire_size
@@ -27,14 +34,20 @@ from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PushContext:
-    """Who asks, under which idempotency scope, and by when the answer is due."""
+    """Who asks, through which channel, under which idempotency scope, and by when."""
 
     caller: str
+    caller_session: str | None = None
+    channel: str = "http"  # http | eventbridge | schedule
+    event_source: str | None = None
     idempotency_scope: str | None = None
     idempotency_key: str | None = None
     deadline: float | None = None  # time.monotonic() value
+    # How long a push may wait for the quota interval; None: as long as the deadline allows
+    # (events have ~30 s, a synchronous HTTP caller prefers a 429 after ~2 s).
+    max_interval_wait_seconds: float | None = None
 
 
 @dataclass
@@ -44,6 +57,7 @@ class PushDeps:
     credentials: Callable[[], AdminCredentials]
     quota: Callable[[AdminCredentials], QuotaStore]
     attribute_names: Callable[[Iterable[str]], tuple[str, ...]]
+    records: PushRecords
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
 
@@ -54,6 +68,14 @@ def msg_random_for(ctx: PushContext) -> int:
         return secrets.randbits(32)
     scoped = f"{ctx.idempotency_scope or ''}\n{ctx.idempotency_key}".encode()
     return int.from_bytes(hashlib.sha256(scoped).digest()[:4], "big")
+
+
+def push_id_for(ctx: PushContext) -> str:
+    """A keyed push's id is derived from (scope, key), so every retry finds the same record."""
+    if ctx.idempotency_key is None:
+        return str(uuid.uuid4())
+    scoped = f"push-id\n{ctx.idempotency_scope or ''}\n{ctx.idempotency_key}".encode()
+    return str(uuid.UUID(bytes=hashlib.sha256(scoped).digest()[:16], version=4))
 
 
 def prepare(
@@ -82,42 +104,16 @@ def dry_run(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any
     }
 
 
-def submit(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]:
-    """202 body of a push accepted upstream; raises a GatewayError otherwise."""
-    creds, body = prepare(req, ctx, deps)
-    store = deps.quota(creds)
-    reservation = _reserve_waiting(store, ctx, deps)
-    task_id = _send(body, store, reservation, ctx, deps)
-    snapshot = QuotaSnapshot(
-        limit=deps.settings.push_daily_limit,
-        used=reservation.used,
-        resets_at=store.policy.calendar.next_reset(reservation.day),
-        next_push_not_before=None,
-        timezone=deps.settings.quota_timezone,
-    )
-    push_id = str(uuid.uuid4())
-    count("PushAccepted")
-    logger.info(
-        "push accepted",
-        push_id=push_id,
-        task_id=task_id,
-        caller=ctx.caller,
-        audience=_audience_kind(req),
-        quota_used=reservation.used,
-    )
-    return {
-        "push_id": push_id,
-        "task_id": task_id,
-        "status": "submitted",
-        "quota": snapshot.brief(),
-    }
-
-
-def _reserve_waiting(store: QuotaStore, ctx: PushContext, deps: PushDeps) -> Reservation:
-    """Reserve a slot, waiting out a short interval rather than answering 429 at once."""
-    budget_end = deps.monotonic() + deps.settings.quota_max_wait_ms / 1000
+def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reservation:
+    """Reserve a slot, waiting out the interval as long as the context allows rather than 429."""
+    budget_end = float("inf")
+    if ctx.max_interval_wait_seconds is not None:
+        budget_end = deps.monotonic() + ctx.max_interval_wait_seconds
     if ctx.deadline is not None:
+        # Leave room for the upstream call itself inside the invocation's time.
         budget_end = min(budget_end, ctx.deadline - deps.settings.upstream_read_timeout_seconds)
+    if budget_end == float("inf"):
+        budget_end = deps.monotonic() + deps.settings.quota_max_wait_ms / 1000
     while True:
         try:
             return store.reserve()
@@ -128,9 +124,18 @@ def _reserve_waiting(store: QuotaStore, ctx: PushContext, deps: PushDeps) -> Res
             deps.sleep(pause)
 
 
-def _send(
-    body: dict[str, Any], store: QuotaStore, res: Reservation, ctx: PushContext, deps: PushDeps
+def deliver(
+    body: dict[str, Any],
+    store: QuotaStore,
+    res: Reservation,
+    ctx: PushContext,
+    deps: PushDeps,
 ) -> str:
+    """Send the push once; its TaskId, or raise with the quota reconciled to what happened.
+
+    `OutcomeUnknown` keeps the slot (a task may exist); every other error means Tencent
+    certainly created no task, and the slot goes back unless Tencent says the day is over.
+    """
     try:
         return _call_im_push(body, ctx, deps)
     except UpstreamUnreachable:
@@ -139,45 +144,82 @@ def _send(
     except UpstreamError as exc:
         if exc.error_code != 90024:
             raise _settle(exc, store, res) from exc
-        # Upstream saw a push we did not record: wait out ITS interval (1 s, whatever ours is
-        # configured to), then retry once with the same body and MsgRandom.
+        # The first answer says another push came less than 1 s before ours: Tencent created no
+        # task, so waiting out ITS interval (1 s, whatever ours is) and trying once is safe.
         store.note_upstream_push(store.now_ms())
         deps.sleep(max(store.policy.min_gap_ms, UPSTREAM_INTERVAL_MS + 50) / 1000)
         try:
             return _call_im_push(body, ctx, deps)
+        except UpstreamUnreachable:
+            store.release(res)
+            raise
         except UpstreamError as again:
             raise _settle(again, store, res) from again
+    except OutcomeUnknown:
+        raise
+    except GatewayError:
+        # E.g. the secret could not be re-read to sign again: raised between attempts, after
+        # answers that created no task.
+        store.release(res)
+        raise
+
+
+def accepted_body(
+    push_id: str, task_id: str, res: Reservation, store: QuotaStore
+) -> dict[str, Any]:
+    """The 202 body of a push Tencent accepted."""
+    policy = store.policy
+    snapshot = QuotaSnapshot(
+        limit=policy.limit,
+        used=res.used,
+        resets_at=policy.calendar.next_reset(res.day),
+        next_push_not_before=None,
+        timezone=policy.calendar.zone.key,
+    )
+    return {
+        "push_id": push_id,
+        "task_id": task_id,
+        "status": "submitted",
+        "quota": snapshot.brief(),
+    }
 
 
 def _call_im_push(body: dict[str, Any], ctx: PushContext, deps: PushDeps) -> str:
-    # A timed-out push may have been accepted: never re-send it blindly (no read-timeout retry).
-    out = deps.client.call("im_push", body, deadline=ctx.deadline, retry_read_timeout=False)
+    out = deps.client.call("im_push", body, deadline=ctx.deadline, at_most_once=True)
     return str(out.get("TaskId", ""))
 
 
+# Tencent's clock and ours may disagree by a few seconds around midnight: a 90047 this soon after
+# our reset is most likely yesterday's count on Tencent's side, not today's quota used up.
+RESET_GRACE_SECONDS = 10
+
+
 def _settle(exc: UpstreamError, store: QuotaStore, res: Reservation) -> Exception:
-    """Reconcile the quota with upstream's verdict and return the error to raise."""
+    """Reconcile the quota with an answer that created no task; return the error to raise."""
+    calendar = store.policy.calendar
     if exc.error_code == 90047:
+        now = store.now_ms()
+        if calendar.seconds_since_reset(now) < RESET_GRACE_SECONDS:
+            store.release(res)
+            return QuotaExceeded(
+                "Tencent IM still counts the previous day; retry in a few seconds",
+                code="daily_quota_exhausted",
+                upstream_code=90047,
+                retry_after=RESET_GRACE_SECONDS,
+            )
         store.mark_exhausted(res.day)
         return QuotaExceeded(
             "Tencent IM reports the daily push quota used up",
             code="daily_quota_exhausted",
             upstream_code=90047,
-            retry_after=store.policy.calendar.seconds_until_reset(store.now_ms()),
+            retry_after=calendar.seconds_until_reset(now),
         )
+    store.release(res)
     if exc.error_code == 90024:
-        store.release(res)
         return QuotaExceeded(
             "Tencent IM still reports pushes too close together",
             code="push_interval",
             upstream_code=90024,
             retry_after=max(1, store.policy.min_gap_ms // 1000),
         )
-    if exc.outcome.releases_quota:
-        store.release(res)
     return exc
-
-
-def _audience_kind(req: PushRequest) -> str:
-    audience = req.audience
-    return "all" if audience.all else "tags" if audience.tags is not None else "attributes"

@@ -1,0 +1,181 @@
+"""A push, at most once, around its durable record (docs/architecture.md §5-§6).
+
+1. every local check (policy, attribute names, sizes): a refusal here writes nothing;
+2. claim the record (`sending`), or answer from it (a replay, an in-progress 409, a 422 for a
+   reused key, or the recovery of a dead invocation's push as `outcome_unknown`);
+3. reserve a quota slot: a refusal forgets the claim (local refusals leave no record);
+4. one upstream call; its outcome, whatever it is, is stored with the record and answered.
+
+DynamoDB writes of an accepted push: the claim, the quota reservation, the outcome (three).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from push_common.errors import GatewayError, InternalError, OutcomeUnknown
+from push_common.observability import count, logger
+from push_common.push.records import (
+    FAILED,
+    OUTCOME_UNKNOWN,
+    SUBMITTED,
+    Claim,
+    NewPush,
+    PushAnswer,
+    unknown_problem,
+)
+from push_common.push.request import PushRequest
+from push_common.push.service import (
+    PushContext,
+    PushDeps,
+    accepted_body,
+    deliver,
+    prepare,
+    push_id_for,
+    reserve_slot,
+)
+from push_common.quota import QuotaStore
+
+
+LEASE_MARGIN_SECONDS = 1.0
+
+
+def normalised_request(req: PushRequest) -> dict[str, Any]:
+    """The request as stored and compared for idempotency: normalised JSON, no dry_run."""
+    data = req.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    for local_only in ("dry_run", "idempotency_key"):
+        data.pop(local_only, None)
+    return data
+
+
+def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
+    """Run one push (or answer from its record). Raises only for refusals that left no record."""
+    creds, body = prepare(req, ctx, deps)
+    request = normalised_request(req)
+    push = NewPush(
+        push_id=push_id_for(ctx),
+        request=request,
+        request_hash=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest(),
+        caller=ctx.caller,
+        caller_session=ctx.caller_session,
+        channel=ctx.channel,
+        event_source=ctx.event_source,
+        idempotency_key=ctx.idempotency_key,
+    )
+    claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+    if isinstance(claimed, PushAnswer):
+        if claimed.recovered:
+            _note_unknown(claimed.push_id, ctx, "invocation died while sending")
+        return claimed
+    store = deps.quota(creds)
+    try:
+        reservation = reserve_slot(ctx, store, deps)
+    except GatewayError as refusal:
+        deps.records.abandon(claimed, _failure(claimed, refusal))
+        raise
+    except Exception as exc:
+        deps.records.abandon(claimed, _failure(claimed, InternalError("quota reservation failed")))
+        raise InternalError("the quota reservation failed unexpectedly") from exc
+    return _send(body, store, reservation, claimed, req, ctx, deps)
+
+
+def _send(
+    body: dict[str, Any],
+    store: QuotaStore,
+    reservation: Any,
+    claim: Claim,
+    req: PushRequest,
+    ctx: PushContext,
+    deps: PushDeps,
+) -> PushAnswer:
+    try:
+        task_id = deliver(body, store, reservation, ctx, deps)
+    except OutcomeUnknown as unknown:
+        return _unknown(claim, unknown, ctx, deps)
+    except GatewayError as refusal:  # certainly no task (deliver's contract)
+        answer = _failure(claim, refusal)
+        deps.records.finish(claim, answer, error=_error_of(refusal))
+        logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
+        return answer
+    except Exception:
+        # A bug after the call may have started: the safe reading is that it was sent.
+        logger.exception("unexpected error while sending a push", push_id=claim.push_id)
+        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
+        return _unknown(claim, internal, ctx, deps)
+    sent_at = deps.records.now_ms()
+    answer = PushAnswer(
+        push_id=claim.push_id,
+        status=202,
+        body=accepted_body(claim.push_id, task_id, reservation, store),
+        record_status=SUBMITTED,
+    )
+    if not deps.records.finish(claim, answer, task_id=task_id, sent_at_ms=sent_at):
+        logger.error("push sent but its record was taken over", push_id=claim.push_id)
+    count("PushAccepted")
+    logger.info(
+        "push accepted",
+        push_id=claim.push_id,
+        task_id=task_id,
+        caller=ctx.caller,
+        audience=_audience_kind(req),
+        quota_used=reservation.used,
+    )
+    return answer
+
+
+def _unknown(claim: Claim, exc: OutcomeUnknown, ctx: PushContext, deps: PushDeps) -> PushAnswer:
+    problem = unknown_problem(claim.push_id, exc.detail, status=exc.status)
+    if exc.upstream_code is not None:
+        problem["upstream_code"] = exc.upstream_code
+    answer = PushAnswer(
+        push_id=claim.push_id, status=exc.status, body=problem, record_status=OUTCOME_UNKNOWN
+    )
+    try:
+        deps.records.finish(claim, answer, error=_error_of(exc))
+    except GatewayError:
+        # The record stays `sending`; once its lease ends it is recovered as outcome_unknown,
+        # so the push is still never sent again.
+        logger.exception("outcome_unknown not recorded", push_id=claim.push_id)
+    _note_unknown(claim.push_id, ctx, exc.detail)
+    return answer
+
+
+def _note_unknown(push_id: str, ctx: PushContext, detail: str) -> None:
+    count("PushOutcomeUnknown")
+    logger.error("push outcome unknown", push_id=push_id, caller=ctx.caller, detail=detail)
+
+
+def _failure(claim: Claim, exc: GatewayError) -> PushAnswer:
+    exc.push_id = claim.push_id
+    return PushAnswer(
+        push_id=claim.push_id,
+        status=exc.status,
+        body=exc.to_problem(),
+        headers=exc.headers(),
+        record_status=FAILED,
+        rerunnable=exc.retryable,
+    )
+
+
+def _error_of(exc: GatewayError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
+    if exc.upstream_code is not None:
+        error["upstream_code"] = exc.upstream_code
+    return error
+
+
+def _lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
+    """Until when a `sending` record belongs to this invocation: its deadline, plus a margin
+    for the Lambda's own end (the handler answers ~0.5 s early) and clock skew."""
+    if ctx.deadline is None:
+        seconds = float(deps.settings.push_lease_seconds)
+    else:
+        seconds = max(0.0, ctx.deadline - deps.monotonic()) + LEASE_MARGIN_SECONDS
+    return deps.records.now_ms() + int(seconds * 1000)
+
+
+def _audience_kind(req: PushRequest) -> str:
+    audience = req.audience
+    return "all" if audience.all else "tags" if audience.tags is not None else "attributes"
