@@ -38,7 +38,6 @@ from push_common.push.service import (
 )
 from push_common.quota import QuotaStore
 
-
 LEASE_MARGIN_SECONDS = 1.0
 
 
