@@ -14,6 +14,7 @@ from devstack.adapter import Adapter, AdapterServer
 from devstack.backends import Backends
 from devstack.config import StackConfig
 from devstack.events import LocalEvents
+from devstack.intrinsics import evaluate, parameter_values
 from devstack.lambda_env import function_env
 from devstack.pool import FunctionPool
 from devstack.routes import Router
@@ -99,8 +100,19 @@ class LocalStack:
                 spec, env, self.config.concurrency, self.config.region
             )
         capture = self.backends.capture
+        # Rule patterns as deployed with these parameters (e.g. ALLOWED_EVENT_SOURCES).
+        variables = {k: v for spec in specs.values() for k, v in spec.environment.items()}
+        params = parameter_values(self._template, variables, self.config.function_overrides)
+        patterns = {
+            i: [
+                evaluate(p, self._template, params, self.config.region)
+                for p in s.eventbridge_patterns
+            ]
+            for i, s in specs.items()
+            if s.eventbridge_patterns
+        }
         events = LocalEvents(
-            {i: s.eventbridge_patterns for i, s in specs.items() if s.eventbridge_patterns},
+            patterns,
             self.invoke,
             capture.events if capture is not None else list,
             self.config.region,

@@ -20,11 +20,14 @@ app = Router()
 
 @app.route("POST", "/v1/pushes")
 def create_push(request: HttpRequest) -> HttpResponse:
+    caller = request.identity
     ctx = PushContext(
-        caller=request.caller,
-        idempotency_scope=request.caller,
+        caller=caller.name,
+        # Scoped by the normalised caller: a retry from another session of the role finds its push.
+        idempotency_scope=caller.name,
         idempotency_key=idempotency_key(request.headers),
         deadline=request.deadline(margin_seconds=0.5),  # leave time to answer
+        caller_session=caller.session,
     )
     status, body = handle_push(request.body(), ctx, default_deps())
     return json_response(status, body)

@@ -13,20 +13,11 @@ from push_common.errors import GatewayError
 from push_common.observability import logger
 from push_common.push.idempotency import submit_once_traced
 from push_common.push.outcomes import PUSH_FAILED, PUSH_SENT, failed_detail, publish, sent_detail
+from push_common.push.policy import check_event_source
 from push_common.push.service import PushContext, PushDeps
 
 # Tomorrow is too late for an EventBridge retry; the requester decides what to do instead.
 _NOT_RETRIED_FROM_EVENTS = frozenset({"daily_quota_exhausted"})
-
-
-def event_caller(source: str) -> str:
-    """How an EventBridge requester appears in policy and logs.
-
-    An event carries no IAM principal, only its `source`; `BROADCAST_ALL_PRINCIPALS` may list
-    `eventbridge:<source>` to let that source push to everyone (who may put events on the bus at
-    all is the bus policy's business).
-    """
-    return f"eventbridge:{source}"
 
 
 def retry_event(exc: GatewayError) -> bool:
@@ -36,21 +27,29 @@ def retry_event(exc: GatewayError) -> bool:
 def handle_push_requested(
     event: PushRequestedEvent, deps: PushDeps, *, deadline: float | None
 ) -> dict[str, Any]:
-    """Run the push once per (source, key) and publish its outcome exactly once."""
+    """Run the push once per (caller, key) and publish its outcome exactly once."""
     ids = {"request_event_id": event.event_id, "key": event.idempotency_key, "source": event.source}
+    # The requester is `eventbridge:[<account>/]<source>` (push_common.identity); it is also
+    # the idempotency scope, so another account reusing a source and key is another push.
+    caller = event.caller.name
     ctx = PushContext(
-        caller=event_caller(event.source),
-        idempotency_scope=event.source,
+        caller=caller,
+        idempotency_scope=caller,
         idempotency_key=event.idempotency_key,
         deadline=deadline,
     )
     try:
+        check_event_source(event.source, deps.settings)  # a refusal is Push Failed, not retried
         result, replayed = submit_once_traced(event.request(), ctx, deps)
     except GatewayError as exc:
         if retry_event(exc):
-            logger.warning("push will be retried", extra={"code": exc.code, **ids})
+            logger.warning(
+                "push will be retried", extra={"code": exc.code, "caller": caller, **ids}
+            )
             raise
-        logger.warning("push failed", extra={"code": exc.code, "detail": exc.detail, **ids})
+        logger.warning(
+            "push failed", extra={"code": exc.code, "detail": exc.detail, "caller": caller, **ids}
+        )
         publish(deps.settings, PUSH_FAILED, failed_detail(exc, **ids))
         return {"outcome": "failed", "code": exc.code}
     if not replayed:  # a redelivery must not announce the same push twice

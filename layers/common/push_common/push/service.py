@@ -31,10 +31,11 @@ from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 class PushContext:
     """Who asks, under which idempotency scope, and by when the answer is due."""
 
-    caller: str
+    caller: str  # the normalised caller (push_common.identity): policy, scope, records
     idempotency_scope: str | None = None
     idempotency_key: str | None = None
     deadline: float | None = None  # time.monotonic() value
+    caller_session: str | None = None  # the raw principal (an STS session ARN), for the record
 
 
 @dataclass
@@ -102,6 +103,7 @@ def submit(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]
         push_id=push_id,
         task_id=task_id,
         caller=ctx.caller,
+        caller_session=ctx.caller_session,
         audience=_audience_kind(req),
         quota_used=reservation.used,
     )
