@@ -23,6 +23,12 @@ CALLER = "arn:aws:iam::123456789012:role/orders-service"
 PUSH = {"audience": {"tags": {"any": ["vip"]}}, "message": {"text": "Your order shipped"}}
 
 
+def event_ctx(source: str, key: str) -> PushContext:
+    """How an event of this stack's own account is scoped (its caller `eventbridge:<source>`)."""
+    caller = f"eventbridge:{source}"
+    return PushContext(caller, caller, key)
+
+
 def _sandbox(stack: StackProcess, what: str) -> Any:
     assert stack.sandbox_url is not None
     return request("GET", f"{stack.sandbox_url}/_sandbox/{what}").json()
@@ -72,7 +78,7 @@ def http_push(stack: StackProcess, key: str, body: dict[str, Any] = PUSH) -> Rep
 
 def test_same_event_delivered_ten_times_in_a_row_pushes_once(local_stack: StackProcess) -> None:
     key, source = f"order-{uuid.uuid4()}", "orders-service"
-    msg_random = msg_random_for(PushContext(source, source, key))
+    msg_random = msg_random_for(event_ctx(source, key))
     used_before = quota_used(local_stack)
 
     results = [put_event(local_stack, source, {**PUSH, "idempotency_key": key}) for _ in range(10)]
@@ -85,7 +91,7 @@ def test_same_event_delivered_ten_times_in_a_row_pushes_once(local_stack: StackP
 
 def test_same_event_delivered_ten_times_at_once_pushes_once(local_stack: StackProcess) -> None:
     key, source = f"order-{uuid.uuid4()}", "orders-service"
-    msg_random = msg_random_for(PushContext(source, source, key))
+    msg_random = msg_random_for(event_ctx(source, key))
     used_before = quota_used(local_stack)
     detail = {**PUSH, "idempotency_key": key}
 
@@ -105,7 +111,7 @@ def test_event_id_is_the_key_when_the_detail_has_none(local_stack: StackProcess)
     first = put_event(local_stack, source, PUSH)
     second = put_event(local_stack, source, PUSH)  # a new event: another push
 
-    calls = [im_push_calls(local_stack, msg_random_for(PushContext(source, source, r["EventId"])))
+    calls = [im_push_calls(local_stack, msg_random_for(event_ctx(source, r["EventId"])))
              for r in (first, second)]  # fmt: skip
     assert calls == [1, 1]
 

@@ -25,14 +25,17 @@ _PARTITION = r"aws(?:-[a-z]+)*"
 _ACCOUNT = r"[0-9]{12}"
 # IAM names (roles, STS session names) use [\w+=,.@-]; neither contains `/`.
 _NAME = r"[\w+=,.@-]+"
+# Whole-string matches (fullmatch): `$` would accept a trailing newline.
 _ASSUMED_ROLE = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):sts::(?P<account>{_ACCOUNT}):"
-    rf"assumed-role/(?P<role>{_NAME})/(?P<session>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):sts::(?P<account>{_ACCOUNT}):"
+    rf"assumed-role/(?P<role>{_NAME})/(?P<session>{_NAME})",
+    re.ASCII,
 )
 # A role ARN may carry a path (`role/team/orders`); STS session ARNs never show it.
 _ROLE = re.compile(
-    rf"^arn:(?P<partition>{_PARTITION}):iam::(?P<account>{_ACCOUNT}):"
-    rf"role/(?:{_NAME}/)*(?P<role>{_NAME})$"
+    rf"arn:(?P<partition>{_PARTITION}):iam::(?P<account>{_ACCOUNT}):"
+    rf"role/(?:{_NAME}/)*(?P<role>{_NAME})",
+    re.ASCII,
 )
 
 
@@ -53,7 +56,7 @@ class PrincipalSettings(Protocol):
 
 def normalise_principal(principal: str) -> str:
     """An assumed-role session becomes its role; every other principal is returned unchanged."""
-    match = _ASSUMED_ROLE.match(principal)
+    match = _ASSUMED_ROLE.fullmatch(principal)
     if match is None:
         return principal
     return f"arn:{match['partition']}:iam::{match['account']}:role/{match['role']}"
@@ -77,7 +80,7 @@ def event_caller(source: str, account: str | None, own_account: str | None) -> C
 
 def _role_key(principal: str) -> tuple[str, str, str] | None:
     """(partition, account, role name) of a role or role session ARN, else None."""
-    match = _ROLE.match(normalise_principal(principal))
+    match = _ROLE.fullmatch(normalise_principal(principal))
     return None if match is None else (match["partition"], match["account"], match["role"])
 
 
