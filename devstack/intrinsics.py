@@ -7,6 +7,7 @@ deploy for the same parameter values, not with the unevaluated template text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,9 @@ from devstack.config import ACCOUNT_ID
 
 NO_VALUE = "AWS::NoValue"
 _PSEUDO = {"AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9:]+)\}")
 
 
 class _Removed:
@@ -87,6 +91,10 @@ class _Evaluator:
             return [part.strip() for part in str(self.value(text)).split(separator)]
         if key in ("Condition", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or"):
             return self._boolean(key, arg)
+        if key == "Fn::Sub" and isinstance(arg, str):
+            return _SUB_NAME.sub(lambda m: str(self._intrinsic("Ref", m.group(1))), arg)
+        if key == "Fn::GetAtt":
+            return {key: arg}  # a resource attribute has no value before deployment
         raise UnsupportedIntrinsic(f"{key} is not evaluated locally")
 
     def condition(self, name: str) -> bool:
