@@ -38,6 +38,8 @@ class StackConfig:
     sandbox_min_interval_ms: int = 1000
     timezone: str = "Asia/Shanghai"
     function_overrides: Mapping[str, str] = field(default_factory=dict)
+    # The template's PartnerAccounts: other accounts that may put (allowed) events on the bus.
+    partner_accounts: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -61,4 +63,5 @@ class StackConfig:
             ),
             timezone=env.get("QUOTA_TIMEZONE") or "Asia/Shanghai",
             function_overrides=overrides,
+            partner_accounts=env.get("PARTNER_ACCOUNTS") or "",
         )

@@ -16,7 +16,7 @@ from push_common.push.idempotency import register_context
 from push_common.settings import get_settings
 
 
-def own_account(context: LambdaContext) -> str | None:
+def own_account(context: object) -> str | None:
     """This stack's account: STACK_ACCOUNT_ID, else the account in this function's ARN."""
     parts = str(getattr(context, "invoked_function_arn", "") or "").split(":")
     return get_settings().stack_account_id or (parts[4] if len(parts) > 4 and parts[4] else None)

@@ -189,7 +189,7 @@ ADMIN_USER = f"arn:aws:iam::{ACCT}:user/oncall"
         (ROLE, http_caller(ADMIN_USER), True),
         # anyone else
         (ROLE, http_caller(f"arn:aws:sts::{ACCT}:assumed-role/billing/i-1"), False),
-        (ROLE, http_caller(f"arn:aws:sts::210987654321:assumed-role/orders/i-1"), False),
+        (ROLE, http_caller("arn:aws:sts::210987654321:assumed-role/orders/i-1"), False),
         (ROLE, http_caller(f"arn:aws:iam::{ACCT}:user/oncall-2"), False),
         ("eventbridge:orders", Caller("eventbridge:210987654321/orders"), False),
         (ROLE, http_caller("anonymous"), False),
