@@ -1,9 +1,10 @@
 """Exactly-once pushes (design §3.1, §4): Powertools idempotency over DynamoDB.
 
-The record key is (scope, key): the caller's IAM principal for HTTP, the event `source` for
-EventBridge. The request body is hashed as the payload, so the same key with another body is a
-422. Only successes are remembered: a push that raised is deleted from the store and may be
-retried; its MsgRandom (derived from the same scope and key) lets upstream de-duplicate it.
+The record key is (scope, key): the normalised caller (push_common.identity: a role rather than
+one of its sessions, `eventbridge:[<account>/]<source>` for events). The request body is hashed
+as the payload, so the same key with another body is a 422. Only successes are remembered: a push
+that raised is deleted from the store and may be retried; its MsgRandom (derived from the same
+scope and key) lets upstream de-duplicate it.
 """
 
 from __future__ import annotations
