@@ -13,7 +13,7 @@ from typing import Any
 
 from devstack.apigw import HttpRequest, HttpResponse, build_event, json_response, problem
 from devstack.apigw import to_response as result_to_response
-from devstack.config import DEFAULT_CALLER_ARN
+from devstack.config import ACCOUNT_ID, DEFAULT_CALLER_ARN
 from devstack.events import LocalEvents, MalformedRequest
 from devstack.routes import MethodNotAllowed, Router
 from devstack.workers import InvocationError
@@ -79,10 +79,19 @@ class Adapter:
             return json_response(200, self._events.published())
         if request.method != "POST":
             return problem(405, "Method not allowed", request.method, "method_not_allowed")
+        # Events are put from the stack's account, or from the account of X-Local-Caller-Arn
+        # (to try what a partner account may put).
+        caller = next((v for n, v in request.headers if n.lower() == CALLER_HEADER), None)
+        account = _account_of(caller) if caller else ACCOUNT_ID
         try:
-            return json_response(200, self._events.put(request.body))
+            return json_response(200, self._events.put(request.body, account))
         except MalformedRequest as exc:
             return problem(400, "Malformed PutEvents body", str(exc), "invalid_body")
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else ACCOUNT_ID
 
 
 class _Handler(BaseHTTPRequestHandler):

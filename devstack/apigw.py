@@ -47,6 +47,11 @@ def iam_authorizer(caller_arn: str) -> dict[str, Any]:
     """`requestContext.authorizer` of an AWS_IAM route for the principal `caller_arn`."""
     account = caller_arn.split(":")[4] if caller_arn.count(":") >= 5 else "000000000000"
     user_id = "AIDA" + caller_arn.rsplit("/", 1)[-1].upper().replace("-", "")[:17]
+    if ":assumed-role/" in caller_arn:
+        # A role session (`.../assumed-role/ROLE/SESSION`): API Gateway reports the STS ARN as
+        # userArn, passed through untouched, and `ROLE-ID:SESSION` as the ids.
+        role, _, session = caller_arn.split(":assumed-role/", 1)[1].partition("/")
+        user_id = "AROA" + role.upper().replace("-", "")[:17] + ":" + session
     return {
         "iam": {
             "accessKey": "ASIALOCALDEVELOPER00",

@@ -17,6 +17,8 @@ FUNCTION_OVERRIDES = (
     "QUOTA_TIMEZONE",
     "ALLOWED_SENDERS",
     "BROADCAST_ALL_PRINCIPALS",
+    "ADMIN_PRINCIPALS",
+    "ALLOWED_EVENT_SOURCES",
 )
 
 
@@ -37,6 +39,8 @@ class StackConfig:
     timezone: str = "Asia/Shanghai"
     sandbox_dedup_window_seconds: float = 1.0
     function_overrides: Mapping[str, str] = field(default_factory=dict)
+    # The template's PartnerAccounts: other accounts that may put (allowed) events on the bus.
+    partner_accounts: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -61,4 +65,5 @@ class StackConfig:
             timezone=env.get("QUOTA_TIMEZONE") or "Asia/Shanghai",
             sandbox_dedup_window_seconds=float(env.get("SANDBOX_DEDUP_WINDOW_SECONDS") or 1.0),
             function_overrides=overrides,
+            partner_accounts=env.get("PARTNER_ACCOUNTS") or "",
         )

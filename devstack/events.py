@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from devstack.bus_policy import BusPolicy
 from devstack.config import ACCOUNT_ID
 from devstack.workers import InvocationError
 
@@ -47,14 +48,14 @@ def entry_error(entry: Any) -> tuple[str, str] | None:
     return None
 
 
-def build_event(entry: Mapping[str, Any], region: str) -> dict[str, Any]:
-    """The event EventBridge delivers to a target for one valid entry."""
+def build_event(entry: Mapping[str, Any], region: str, account: str = ACCOUNT_ID) -> dict[str, Any]:
+    """The event EventBridge delivers to a target for one valid entry put from `account`."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": entry["DetailType"],
         "source": entry["Source"],
-        "account": ACCOUNT_ID,
+        "account": account,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": list(entry.get("Resources") or []),
@@ -94,15 +95,17 @@ class LocalEvents:
         invoke: Invoke,
         published: Callable[[], list[dict[str, Any]]],
         region: str,
+        policy: BusPolicy | None = None,
     ) -> None:
         self._targets = targets
         self._invoke = invoke
         self._published = published
         self._region = region
+        self._policy = policy
 
-    def put(self, body: bytes) -> dict[str, Any]:
-        """Answer of PutEvents; raises MalformedRequest for an unusable body."""
-        results = [self._put_one(entry) for entry in parse_entries(body)]
+    def put(self, body: bytes, account: str = ACCOUNT_ID) -> dict[str, Any]:
+        """Answer of PutEvents from `account`; raises MalformedRequest for an unusable body."""
+        results = [self._put_one(entry, account) for entry in parse_entries(body)]
         failed = sum(1 for result in results if "ErrorCode" in result)
         return {"Entries": results, "FailedEntryCount": failed}
 
@@ -110,11 +113,15 @@ class LocalEvents:
         """`GET /_local/events`."""
         return {"events": self._published()}
 
-    def _put_one(self, entry: Any) -> dict[str, Any]:
+    def _put_one(self, entry: Any, account: str) -> dict[str, Any]:
         error = entry_error(entry)
         if error is not None:
             return {"ErrorCode": error[0], "ErrorMessage": error[1]}
-        event = build_event(entry, self._region)
+        if self._policy is not None and not self._policy.allows(account, entry["Source"]):
+            # Simplified: refused per entry (the bus policy's events:source condition is).
+            message = f"account {account} may not put source {entry['Source']!r} on this bus"
+            return {"ErrorCode": "AccessDeniedException", "ErrorMessage": message}
+        event = build_event(entry, self._region, account)
         result: dict[str, Any] = {"EventId": event["id"]}
         for function, patterns in self._targets.items():
             if not any(matches(p, event) for p in patterns):

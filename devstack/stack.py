@@ -12,12 +12,14 @@ from typing import Any, Self
 
 from devstack.adapter import Adapter, AdapterServer
 from devstack.backends import Backends
-from devstack.config import StackConfig
+from devstack.bus_policy import bus_policy
+from devstack.config import ACCOUNT_ID, StackConfig
 from devstack.events import LocalEvents
+from devstack.intrinsics import evaluate, parameter_values
 from devstack.lambda_env import function_env
 from devstack.pool import FunctionPool
 from devstack.routes import Router
-from devstack.template import TEMPLATE, functions, load_template, route_table
+from devstack.template import TEMPLATE, FunctionSpec, functions, load_template, route_table
 from devstack.workers import InvocationError
 
 
@@ -98,18 +100,33 @@ class LocalStack:
             self.pools[logical_id] = FunctionPool(
                 spec, env, self.config.concurrency, self.config.region
             )
-        capture = self.backends.capture
-        events = LocalEvents(
-            {i: s.eventbridge_patterns for i, s in specs.items() if s.eventbridge_patterns},
-            self.invoke,
-            capture.events if capture is not None else list,
-            self.config.region,
-        )
+        events = self._local_events(specs)
         router = Router(route_table(self._template))
         adapter = Adapter(router, self.invoke, events, self.backends.sandbox_url)
         self._server = AdapterServer(adapter, self.config.port)
         self._server.start()
         threading.Thread(target=self._warm, daemon=True).start()
+
+    def _local_events(self, specs: Mapping[str, FunctionSpec]) -> LocalEvents:
+        """`/_local/events` with the rule patterns and bus policy these parameters deploy."""
+        # Parameters follow the variables that Ref them (e.g. ALLOWED_EVENT_SOURCES).
+        variables = {k: v for spec in specs.values() for k, v in spec.environment.items()}
+        params = parameter_values(self._template, variables, self.config.function_overrides)
+        params["PartnerAccounts"] = self.config.partner_accounts
+        region = self.config.region
+        patterns = {
+            i: [evaluate(p, self._template, params, region) for p in s.eventbridge_patterns]
+            for i, s in specs.items()
+            if s.eventbridge_patterns
+        }
+        capture = self.backends.capture
+        return LocalEvents(
+            patterns,
+            self.invoke,
+            capture.events if capture is not None else list,
+            region,
+            bus_policy(self._template, params, region, ACCOUNT_ID),
+        )
 
     def _warm(self) -> None:
         # One function at a time: on 2 cores, parallel cold imports would slow the first request.

@@ -38,7 +38,15 @@ def clear_process_caches() -> None:
 
 @pytest.fixture(autouse=True)
 def gateway_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("TIM_BASE_URL", "ALLOWED_SENDERS", "BROADCAST_ALL_PRINCIPALS", "EVENT_BUS_NAME"):
+    for name in (
+        "TIM_BASE_URL",
+        "ALLOWED_SENDERS",
+        "BROADCAST_ALL_PRINCIPALS",
+        "EVENT_BUS_NAME",
+        "ADMIN_PRINCIPALS",
+        "ALLOWED_EVENT_SOURCES",
+        "STACK_ACCOUNT_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENV.items():
         monkeypatch.setenv(name, value)

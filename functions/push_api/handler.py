@@ -20,10 +20,13 @@ app = Router()
 @app.route("POST", "/v1/pushes")
 def create_push(request: HttpRequest) -> HttpResponse:
     deps = default_deps()
+    caller = request.identity
     ctx = PushContext(
-        caller=request.caller,
+        caller=caller.name,
+        caller_session=caller.session,
         channel="http",
-        idempotency_scope=request.caller,
+        # Scoped by the normalised caller: a retry from another session of the role finds its push.
+        idempotency_scope=caller.name,
         idempotency_key=idempotency_key(request.headers),
         deadline=request.deadline(margin_seconds=0.5),  # leave time to answer
         max_interval_wait_seconds=deps.settings.quota_max_wait_ms / 1000,

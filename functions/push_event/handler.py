@@ -12,6 +12,13 @@ from push_common.edge.eventbridge import parse_push_requested
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.event_api import handle_push_requested
+from push_common.settings import get_settings
+
+
+def own_account(context: object) -> str | None:
+    """This stack's account: STACK_ACCOUNT_ID, else the account in this function's ARN."""
+    parts = str(getattr(context, "invoked_function_arn", "") or "").split(":")
+    return get_settings().stack_account_id or (parts[4] if len(parts) > 4 and parts[4] else None)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
@@ -19,4 +26,5 @@ from push_common.push.event_api import handle_push_requested
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("Requests")
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 1.0
-    return handle_push_requested(parse_push_requested(event), default_deps(), deadline=deadline)
+    request = parse_push_requested(event, own_account(context))
+    return handle_push_requested(request, default_deps(), deadline=deadline)

@@ -101,3 +101,12 @@ def test_local_adapter_fills_the_iam_identity_like_api_gateway() -> None:
     assert set(iam) >= set(
         load_event("push_api_post_all.json")["requestContext"]["authorizer"]["iam"]
     )
+
+
+def test_local_adapter_passes_a_role_session_through_as_api_gateway_does() -> None:
+    session = "arn:aws:sts::111122223333:assumed-role/pusher/i-0abc123"
+    iam = iam_authorizer(session)["iam"]
+    assert iam["userArn"] == session  # raw: the function normalises it, not the adapter
+    assert iam["accountId"] == "111122223333"
+    assert iam["userId"].startswith("AROA") and iam["userId"].endswith(":i-0abc123")
+    assert iam["callerId"] == iam["userId"]

@@ -6,6 +6,8 @@ from typing import Any
 
 from devstack.template import parameter_defaults
 
+# Pseudo parameters as CloudFormation would give them.
+PSEUDO_PARAMETERS = {"AWS::AccountId": "123456789012", "AWS::Region": "ap-southeast-1"}
 # Values a deployer must pass (the parameters without defaults).
 REQUIRED_PARAMETERS = {
     "TimSecretArn": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-AbCdEf",
@@ -17,7 +19,7 @@ def resolve(value: Any, template: dict[str, Any]) -> str:
     """A deployed environment value: parameters as deployed with defaults, resources by id."""
     if isinstance(value, dict) and "Ref" in value:
         name = str(value["Ref"])
-        parameters = {**parameter_defaults(template), **REQUIRED_PARAMETERS}
+        parameters = {**parameter_defaults(template), **REQUIRED_PARAMETERS, **PSEUDO_PARAMETERS}
         if name in parameters:
             return str(parameters[name])
         assert name in template["Resources"], f"Ref to unknown {name}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from devstack.intrinsics import evaluate, parameter_values
 from devstack.template import FUNCTION_TYPE, iam_actions, load_template, resources_of_type, tables
 from push_common import quota
 
@@ -84,7 +85,12 @@ def _push_requested_rule(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_rule_sends_push_requested_to_the_event_function(template: dict[str, Any]) -> None:
-    assert _push_requested_rule(template)["Pattern"] == {"detail-type": ["Push Requested"]}
+    # As deployed with the defaults (no ALLOWED_EVENT_SOURCES): every source on the bus
+    defaults = parameter_values(template, {}, {})
+    pattern = evaluate(
+        _push_requested_rule(template)["Pattern"], template, defaults, "ap-southeast-1"
+    )
+    assert pattern == {"detail-type": ["Push Requested"]}
 
 
 def test_rule_retries_then_dead_letters(template: dict[str, Any]) -> None:

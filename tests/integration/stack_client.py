@@ -24,7 +24,14 @@ SANDBOX = re.compile(r"^upstream sandbox: (http://127\.0\.0\.1:\d+)$", re.M)
 AWS = re.compile(r"^aws emulator: moto on (http://127\.0\.0\.1:\d+)", re.M)
 STANDIN = re.compile(r"^dynamodb stand-in: (\w+)", re.M)
 # Stack settings a test must choose explicitly rather than inherit from the developer's shell.
-_STACK_VARS = ("PORT", "TIM_BASE_URL", "TIM_SDKAPPID", "TIM_IDENTIFIER", "TIM_KEY")
+_STACK_VARS = (
+    "PORT",
+    "TIM_BASE_URL",
+    "TIM_SDKAPPID",
+    "TIM_IDENTIFIER",
+    "TIM_KEY",
+    "PARTNER_ACCOUNTS",
+)
 
 
 @dataclass

@@ -90,6 +90,13 @@ class Forbidden(GatewayError):
     title = "Not allowed for this caller"
 
 
+class NotOwner(Forbidden):
+    """403: only the push's creator or an ADMIN_PRINCIPALS entry may cancel or recall it."""
+
+    default_code = "not_owner"
+    title = "Only the push's creator or an admin may change it"
+
+
 class NotFound(GatewayError):
     status = 404
     default_code = "not_found"

@@ -68,6 +68,12 @@ class Settings(BaseModel):
     quota_max_wait_ms: int = Field(default=2000, ge=0)
     allowed_senders: CommaSet = frozenset()
     broadcast_all_principals: CommaSet = frozenset()
+    # Principals (matched like BROADCAST_ALL_PRINCIPALS) who may cancel or recall any push.
+    admin_principals: CommaSet = frozenset()
+    # EventBridge `source` values that may request pushes; empty = any source on the bus.
+    allowed_event_sources: CommaSet = frozenset()
+    # The stack's own account: events from any other account are named `eventbridge:<acct>/<src>`.
+    stack_account_id: OptionalStr = None
     event_bus_name: OptionalStr = None
     event_source: str = "tim-push-gateway"
     secret_max_age_seconds: int = Field(default=300, ge=0)

@@ -75,6 +75,7 @@ def test_requested_event_pushes_and_announces_it(upstream: StubHttp, outcomes: O
     assert result["outcome"] == "sent" and result["task_id"] == TASK_ID
     assert upstream.pushes()[0]["Condition"] == {"TagsOr": ["vip", "beta"]}
     assert upstream.pushes()[0]["MsgRandom"] == msg_random_for(
+        # the idempotency scope is the event caller, `eventbridge:<source>` from this account
         PushContext(
             caller="eventbridge:orders-service",
             idempotency_scope="eventbridge:orders-service",

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import ValidationError
 
 from push_common.errors import BadRequest
+from push_common.identity import Caller, event_caller
 from push_common.push.request import PushRequestedDetail
 from push_common.push.validation import validate_model
 
@@ -19,13 +20,22 @@ class PushRequestedEvent:
     source: str
     idempotency_key: str  # detail.idempotency_key, else the event id
     detail: dict[str, Any]
+    account: str | None = None  # the account the event was put from
+    own_account: str | None = None  # this stack's account
+
+    @property
+    def caller(self) -> Caller:
+        """`eventbridge:<source>`, qualified by the account when that is not ours."""
+        return event_caller(self.source, self.account, self.own_account)
 
     def request(self) -> PushRequestedDetail:
         """The detail validated exactly like an HTTP body (422 with field problems)."""
         return validate_model(PushRequestedDetail, self.detail)
 
 
-def parse_push_requested(event: dict[str, Any]) -> PushRequestedEvent:
+def parse_push_requested(
+    event: dict[str, Any], own_account: str | None = None
+) -> PushRequestedEvent:
     """Validate the envelope with Powertools' EventBridge model; the detail is validated later."""
     try:
         envelope = EventBridgeModel.model_validate(event)
@@ -38,4 +48,6 @@ def parse_push_requested(event: dict[str, Any]) -> PushRequestedEvent:
         source=envelope.source,
         idempotency_key=key if isinstance(key, str) and key else envelope.id,
         detail=detail,
+        account=envelope.account,
+        own_account=own_account,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from push_common.errors import BadRequest, FieldProblem, GatewayError, ValidationFailed
+from push_common.identity import Caller, http_caller
 
 PROBLEM_JSON = "application/problem+json"
 ANONYMOUS = "anonymous"
@@ -41,6 +42,11 @@ def caller_principal(event: Mapping[str, Any]) -> str:
     """The IAM principal ARN that signed the request (HTTP API AWS_IAM authorizer)."""
     iam = event.get("requestContext", {}).get("authorizer", {}).get("iam") or {}
     return str(iam.get("userArn") or iam.get("callerId") or ANONYMOUS)
+
+
+def caller_identity(event: Mapping[str, Any]) -> Caller:
+    """The signer as a normalised caller (a role's sessions are one caller), raw ARN kept."""
+    return http_caller(caller_principal(event))
 
 
 def idempotency_key(headers: Mapping[str, str]) -> str | None:

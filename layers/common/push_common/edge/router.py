@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-from push_common.edge.http import HttpResponse, caller_principal, problem_response, raw_body
+from push_common.edge.http import HttpResponse, caller_identity, problem_response, raw_body
 from push_common.errors import GatewayError, InternalError, MethodNotAllowed, NotFound
+from push_common.identity import Caller
 from push_common.observability import count, logger
 
 
@@ -38,8 +39,13 @@ class HttpRequest:
         return dict(self.event.get("queryStringParameters") or {})
 
     @cached_property
+    def identity(self) -> Caller:
+        return caller_identity(self.event)
+
+    @cached_property
     def caller(self) -> str:
-        return caller_principal(self.event)
+        """The normalised caller: a role, not one of its sessions."""
+        return self.identity.name
 
     def body(self) -> bytes:
         return raw_body(self.event)

@@ -25,6 +25,7 @@ from push_common.push.outcomes import (
     publish,
     sent_detail,
 )
+from push_common.push.policy import check_event_source
 from push_common.push.records import OUTCOME_UNKNOWN, SUBMITTED, PushAnswer
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
@@ -42,16 +43,6 @@ class RetryEvent(Exception):
         self.code = code
 
 
-def event_caller(source: str) -> str:
-    """How an EventBridge requester appears in policy, records and logs.
-
-    An event carries no IAM principal, only its `source`; `BROADCAST_ALL_PRINCIPALS` may list
-    `eventbridge:<source>` to let that source push to everyone (who may put events on the bus at
-    all is the bus policy's business).
-    """
-    return f"eventbridge:{source}"
-
-
 def _retry(code: str, retryable: bool, retry_after: int | None) -> bool:
     if code == "daily_quota_exhausted":
         return retry_after is not None and retry_after <= _LONGEST_QUOTA_RETRY_SECONDS
@@ -61,9 +52,11 @@ def _retry(code: str, retryable: bool, retry_after: int | None) -> bool:
 def handle_push_requested(
     event: PushRequestedEvent, deps: PushDeps, *, deadline: float | None
 ) -> dict[str, Any]:
-    """Run the push once per (source, key) and publish its outcome once."""
+    """Run the push once per (caller, key) and publish its outcome once."""
     ids = EventIds(event.event_id, event.idempotency_key, event.source)
-    caller = event_caller(event.source)
+    # The requester is `eventbridge:[<account>/]<source>` (push_common.identity); it is also
+    # the idempotency scope, so another account reusing a source and key is another push.
+    caller = event.caller.name
     ctx = PushContext(
         caller=caller,
         channel="eventbridge",
@@ -73,8 +66,9 @@ def handle_push_requested(
         deadline=deadline,
         max_interval_wait_seconds=None,  # an event may wait as long as its invocation lasts
     )
-    log = {"request_event_id": ids.request_event_id, "key": ids.idempotency_key}
+    log = {"request_event_id": ids.request_event_id, "key": ids.idempotency_key, "caller": caller}
     try:
+        check_event_source(event.source, deps.settings)  # a refusal is Push Failed, not retried
         req = event.request()
         if req.dry_run:
             body = dry_run(req, ctx, deps)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from push_common.errors import FieldProblem, Forbidden, ValidationFailed
+from push_common.identity import is_listed
 from push_common.push.request import PushRequest
 from push_common.settings import Settings
 from push_common.validation import field_path
 
 
 def check_caller_policy(req: PushRequest, *, admin: str, caller: str, settings: Settings) -> None:
-    """403 when the sender or an everyone-audience is not allowed for this caller."""
+    """403 when the sender or an everyone-audience is not allowed for this caller.
+
+    `caller` is the normalised caller; a listed role matches all of its sessions, whatever
+    path the list gives it.
+    """
     if (
         req.sender is not None
         and req.sender != admin
@@ -21,10 +26,25 @@ def check_caller_policy(req: PushRequest, *, admin: str, caller: str, settings: 
             f"sender {req.sender!r} is not in ALLOWED_SENDERS", code="sender_not_allowed"
         )
     allowed = settings.broadcast_all_principals
-    if req.audience.all and allowed and caller not in allowed:
+    if req.audience.all and allowed and not is_listed(caller, allowed):
         raise Forbidden(
             "this caller may not push to all users (BROADCAST_ALL_PRINCIPALS)",
             code="broadcast_not_allowed",
+        )
+
+
+def check_event_source(source: str, settings: Settings) -> None:
+    """403 `source_not_allowed` for an event whose `source` is not in ALLOWED_EVENT_SOURCES.
+
+    The rule already filters on these sources when the stack creates it; checking again here
+    keeps the list true for a hand-made rule or a shared bus, and the refusal is reported
+    instead of silently dropped.
+    """
+    allowed = settings.allowed_event_sources
+    if allowed and source not in allowed:
+        raise Forbidden(
+            f"events from source {source!r} may not request pushes (ALLOWED_EVENT_SOURCES)",
+            code="source_not_allowed",
         )
 
 

@@ -38,8 +38,8 @@ from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 class PushContext:
     """Who asks, through which channel, under which idempotency scope, and by when."""
 
-    caller: str
-    caller_session: str | None = None
+    caller: str  # the normalised caller (push_common.identity): policy, scope, records
+    caller_session: str | None = None  # the raw principal (an STS session ARN), for the record
     channel: str = "http"  # http | eventbridge | schedule
     event_source: str | None = None
     idempotency_scope: str | None = None

@@ -118,6 +118,7 @@ def _send(
         push_id=claim.push_id,
         task_id=task_id,
         caller=ctx.caller,
+        caller_session=ctx.caller_session,
         audience=_audience_kind(req),
         quota_used=reservation.used,
     )
