@@ -1,4 +1,4 @@
-"""HTTP API: POST /v1/pushes, GET /v1/quota. Routing only; the work is in push_common.push."""
+"""HTTP API: pushes, their records and the quota. Routing only; the work is in push_common.push."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.http_api import handle_push, handle_quota
+from push_common.push.listing import default_listing, list_pushes
+from push_common.push.record_views import get_record, parse_push_id
 from push_common.push.service import PushContext
 
 app = Router()
@@ -35,6 +37,17 @@ def create_push(request: HttpRequest) -> HttpResponse:
     if isinstance(answer, tuple):
         return json_response(*answer)
     return stored_response(answer.status, answer.body, answer.headers, replayed=answer.replayed)
+
+
+@app.route("GET", "/v1/pushes")
+def list_push_records(request: HttpRequest) -> HttpResponse:
+    return json_response(200, list_pushes(request.query, default_listing()))
+
+
+@app.route("GET", "/v1/pushes/{push_id}")
+def get_push_record(request: HttpRequest) -> HttpResponse:
+    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    return json_response(200, get_record(default_deps().records, push_id))
 
 
 @app.route("GET", "/v1/quota")

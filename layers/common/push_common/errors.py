@@ -103,6 +103,13 @@ class NotFound(GatewayError):
     title = "No such route"
 
 
+class PushNotFound(NotFound):
+    """404: no record with this push_id (never pushed, or expired after PUSH_RETENTION_DAYS)."""
+
+    default_code = "push_not_found"
+    title = "No such push"
+
+
 class MethodNotAllowed(GatewayError):
     status = 405
     default_code = "method_not_allowed"

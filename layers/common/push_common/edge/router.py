@@ -3,8 +3,9 @@
 Powertools' `APIGatewayHttpResolver` would do the job, but importing
 `aws_lambda_powertools.event_handler` loads every resolver it ships (AppSync, GraphQL, OpenAPI,
 asyncio, all event data classes): measured as most of our cold-start overhead over a bare
-boto3+pydantic script and ~4 MiB per function (bench/RESULTS.md). Routing two to nine fixed
-paths needs none of it.
+boto3+pydantic script and ~4 MiB per function (bench/RESULTS.md). Routing a few paths needs
+none of it. A templated route (`/v1/pushes/{push_id}`) is registered under its template: API
+Gateway's routeKey names the template, and the values are in `pathParameters`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class HttpRequest:
     @cached_property
     def query(self) -> dict[str, str]:
         return dict(self.event.get("queryStringParameters") or {})
+
+    @cached_property
+    def path_parameters(self) -> dict[str, str]:
+        """Values of the route's `{name}` segments, as API Gateway matched them."""
+        return {str(k): str(v) for k, v in (self.event.get("pathParameters") or {}).items()}
 
     @cached_property
     def identity(self) -> Caller:
