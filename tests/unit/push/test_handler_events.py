@@ -19,6 +19,7 @@ from devstack.template import TableSpec, load_template, tables
 from functions.push_api.handler import lambda_handler
 from push_common import caches, tim_client
 from tests.conftest import EVENTS, load_event
+from tests.openapi_spec import response_problems
 from tests.lambda_context import FakeLambdaContext
 
 REGION = "ap-southeast-1"
@@ -165,6 +166,8 @@ OTHERS = {
     "push_api_post_invalid.json",
     "push_api_post_not_utf8.json",
     "push_api_get_quota.json",
+    "push_api_get_push.json",
+    "push_api_list_pushes.json",
 }
 
 
@@ -253,3 +256,42 @@ def test_quota_event_reports_the_quota_after_a_push(upstream: StubHttp) -> None:
         "timezone": "Asia/Shanghai",
     }
     assert body["resets_at"].endswith("T00:00:00+08:00")
+
+
+def _documented(name: str, status: int, headers: dict[str, str], body: Any) -> None:
+    event = load_event(name)
+    method, path = event["routeKey"].split(" ", 1)
+    raw = json.dumps(body).encode()
+    assert response_problems(method, path, status, headers, raw) == []
+
+
+def test_get_push_event_shows_the_record_of_the_push(upstream: StubHttp) -> None:
+    pushed = invoke("push_api_post_idempotent.json")[2]
+    status, headers, body = invoke("push_api_get_push.json")
+    assert (status, headers["content-type"]) == (200, "application/json")
+    assert load_event("push_api_get_push.json")["pathParameters"]["push_id"] == pushed["push_id"]
+    assert body["push_id"] == pushed["push_id"]
+    assert (body["status"], body["task_id"], body["error"]) == ("submitted", TASK_ID, None)
+    assert (body["caller"], body["channel"], body["kind"]) == (CALLER, "http", "broadcast")
+    assert body["idempotency_key"] == "orders-sale-2026-11-26"
+    assert body["request"] == json.loads(load_event("push_api_post_idempotent.json")["body"])
+    _documented("push_api_get_push.json", status, headers, body)
+
+
+def test_get_push_event_is_404_before_the_push(upstream: StubHttp) -> None:
+    status, headers, body = invoke("push_api_get_push.json")
+    assert (status, headers["content-type"]) == (404, "application/problem+json")
+    assert body["code"] == "push_not_found"
+    _documented("push_api_get_push.json", status, headers, body)
+
+
+def test_list_pushes_event_lists_submitted_pushes_newest_first(upstream: StubHttp) -> None:
+    first = invoke("push_api_post_all.json")[2]
+    second = invoke("push_api_post_tags_or.json")[2]
+    status, headers, body = invoke("push_api_list_pushes.json")
+    assert (status, headers["content-type"]) == (200, "application/json")
+    listed = [(p["created_at"], p["push_id"]) for p in body["pushes"]]
+    assert {push_id for _, push_id in listed} == {first["push_id"], second["push_id"]}
+    assert listed == sorted(listed, reverse=True)  # newest first
+    assert body["next_cursor"] is None
+    _documented("push_api_list_pushes.json", status, headers, body)
