@@ -19,8 +19,8 @@ from devstack.template import TableSpec, load_template, tables
 from functions.push_api.handler import lambda_handler
 from push_common import caches, tim_client
 from tests.conftest import EVENTS, load_event
-from tests.openapi_spec import response_problems
 from tests.lambda_context import FakeLambdaContext
+from tests.openapi_spec import response_problems
 
 REGION = "ap-southeast-1"
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
