@@ -326,14 +326,15 @@ def test_pages_are_newest_first_and_a_full_last_page_ends_the_listing(
     assert walk(listing, {}) == [["06", "05", "04", "03", "02", "01"]]
 
 
-def test_every_page_is_one_index_query_never_a_scan(ddb: Any, listing: PushListing) -> None:
+def test_every_page_is_one_index_query_never_a_scan(ddb: Any) -> None:
     record(ddb, 1)
+    client = QueryOnly(ddb)
+    listing = PushListing(client, TABLE)
     list_pushes({"status": "failed", "kind": "test"}, listing)
     list_pushes({"caller": ORDERS, "since": "2026-11-26T00:00:00Z"}, listing)
-    calls = listing._ddb.calls  # type: ignore[attr-defined]
-    assert [call["IndexName"] for call in calls] == [BY_CREATED, BY_CALLER]
-    assert all(call["ScanIndexForward"] is False for call in calls)
-    assert calls[0]["FilterExpression"] == "#status = :status AND #kind = :kind"
+    assert [call["IndexName"] for call in client.calls] == [BY_CREATED, BY_CALLER]
+    assert all(call["ScanIndexForward"] is False for call in client.calls)
+    assert client.calls[0]["FilterExpression"] == "#status = :status AND #kind = :kind"
 
 
 def test_same_millisecond_pushes_are_ordered_by_push_id(ddb: Any, listing: PushListing) -> None:

@@ -88,7 +88,8 @@ def test_other_ids_are_422_naming_the_path_parameter(push_id: str | None) -> Non
 
 class Records:
     def __init__(self, item: dict[str, Any] | None) -> None:
-        self.item, self.asked = item, []
+        self.item = item
+        self.asked: list[str] = []
 
     def get(self, push_id: str) -> dict[str, Any] | None:
         self.asked.append(push_id)
