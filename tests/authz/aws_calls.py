@@ -78,6 +78,8 @@ def resource_names(service: str, params: Mapping[str, Any]) -> list[str]:
         return sorted({str(e.get("EventBusName") or DEFAULT_BUS) for e in params["Entries"]})
     param = _RESOURCE_PARAMS.get(service)
     if param is not None and param in params:
+        if service == "dynamodb" and "IndexName" in params:  # IAM checks the index's ARN
+            return [f"{params[param]}/index/{params['IndexName']}"]
         return [str(params[param])]
     return [f"{service}:*"]
 

@@ -23,9 +23,15 @@ TABLE_NAMES = {
     "QuotaTable": BASE_ENV["QUOTA_TABLE"],
     "PushesTable": BASE_ENV["PUSHES_TABLE"],
 }
+# The indexes the listings read (template.yaml names each in PushApiFunction's policy).
+PUSHES_INDEXES = ("by_created", "by_caller")
 # Local name -> the resource key `Mappings.IamActions` grants actions on.
 RESOURCE_KEYS = {
     **{name: logical_id for logical_id, name in TABLE_NAMES.items()},
+    **{
+        f"{TABLE_NAMES['PushesTable']}/index/{index}": "PushesTableIndexes"
+        for index in PUSHES_INDEXES
+    },
     SECRET_ID: "TimSecret",
     BUS: "EventBus",
 }

@@ -49,6 +49,14 @@ def api_event(name: str, *, key: str | None = None, body: dict[str, Any] | None 
     return event
 
 
+def api_query(name: str, **params: str) -> Any:
+    """`events/<name>` with these query parameters instead of its own."""
+    event = load_event(name)
+    event["queryStringParameters"] = dict(params)
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in params.items())
+    return event
+
+
 def push_requested(detail: dict[str, Any], event_id: str) -> dict[str, Any]:
     """An EventBridge `Push Requested` event as the rule delivers it."""
     return {

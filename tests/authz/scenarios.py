@@ -15,7 +15,7 @@ import pytest
 from devstack.sandbox import UpstreamSandbox
 from push_common import caches, clients
 from tests.authz.aws_calls import AwsCallRecorder, strip_old_item
-from tests.authz.handlers import api_event, call_http, invoke, push_requested
+from tests.authz.handlers import api_event, api_query, call_http, invoke, push_requested
 
 PUSH, EVENT, AUDIENCE = "PushApiFunction", "PushEventFunction", "AudienceApiFunction"
 DYNALITE = "without-old-item"
@@ -72,6 +72,12 @@ def push_api(
     expect(PUSH, "push_api_post_invalid.json", 422)
     first = expect(PUSH, "push_api_post_idempotent.json", 202)
     assert expect(PUSH, "push_api_post_idempotent.json", 202) == first  # replayed
+    assert expect(PUSH, "push_api_get_push.json", 200)["push_id"] == first["push_id"]
+    listed = expect(PUSH, "push_api_list_pushes.json", 200)["pushes"]
+    assert first["push_id"] in {push["push_id"] for push in listed}
+    caller = "arn:aws:iam::123456789012:user/orders-service"
+    by_caller = call_http(PUSH, api_query("push_api_list_pushes.json", caller=caller))
+    assert by_caller.status == 200 and by_caller.body["pushes"], by_caller.body
     refuse_reservations(patch)
     assert expect(PUSH, "push_api_post_idempotent.json", 429, key=str(uuid.uuid4()))["code"]
     like_dynalite(recorder)

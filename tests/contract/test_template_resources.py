@@ -12,6 +12,7 @@ import pytest
 from devstack.intrinsics import evaluate, parameter_values
 from devstack.template import FUNCTION_TYPE, iam_actions, load_template, resources_of_type, tables
 from push_common import quota
+from push_common.push.listing import BY_CALLER, BY_CREATED
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_IDS = sorted(resources_of_type(load_template(), FUNCTION_TYPE))
@@ -149,3 +150,34 @@ def _pins() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("name", "pinned"), _pins())
 def test_layer_pins_what_the_tests_run_against(name: str, pinned: str) -> None:
     assert version(name) == pinned
+
+
+def test_push_api_may_query_exactly_the_pushes_indexes(template: dict[str, Any]) -> None:
+    # The listings (push_common.push.listing) query both indexes and nothing else
+    (policy,) = _props(template, "PushApiFunction")["Policies"]
+    (statement,) = [
+        s
+        for s in policy["Statement"]
+        if s["Action"]["Fn::FindInMap"] == ["IamActions", "PushApiFunction", "PushesTableIndexes"]
+    ]
+    indexes = {index["IndexName"] for index in tables(template)["PushesTable"].global_indexes}
+    assert indexes == {BY_CREATED, BY_CALLER}
+    assert statement["Resource"] == [
+        {"Fn::Sub": f"${{PushesTable.Arn}}/index/{name}"} for name in (BY_CREATED, BY_CALLER)
+    ]
+    assert iam_actions(template)["PushApiFunction"]["PushesTableIndexes"] == ["dynamodb:Query"]
+
+
+def test_outcome_unknown_alarm_watches_the_metric_the_code_emits(template: dict[str, Any]) -> None:
+    alarm = _props(template, "PushOutcomeUnknownAlarm")
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    source = (ROOT / "layers/common/push_common/push/submission.py").read_text(encoding="utf-8")
+    assert f'count("{alarm["MetricName"]}")' in source
+    assert alarm["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
+    # Powertools adds the `service` dimension to every metric it emits
+    assert alarm["Dimensions"] == [
+        {"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}
+    ]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == _props(template, "HttpApi5xxAlarm")["AlarmActions"]
