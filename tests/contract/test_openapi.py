@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from jsonschema import ValidationError
+from moto import mock_aws
 from openapi_spec_validator import validate as validate_spec
 
 import push_common
-from devstack.template import load_template, route_table
+from devstack.aws import create_table
+from devstack.template import load_template, route_table, tables
 from openapi.generate import GENERATED, build, push_schemas
 from push_common.edge.http import idempotency_key
 from push_common.errors import (
@@ -26,8 +29,12 @@ from push_common.errors import (
     GatewayError,
     MethodNotAllowed,
     OutcomeUnknown,
+    PushNotFound,
     ValidationFailed,
 )
+from push_common.push.listing import KINDS, PARAMETERS, STATUSES, PushListing, parse_list_query
+from push_common.push.record_views import parse_push_id, record_view
+from push_common.push.records import NewPush, PushAnswer, PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.wire import im_push_body
 from push_common.quota import IntervalWait
@@ -259,3 +266,125 @@ def test_oracle_catches_an_undocumented_status_and_a_wrong_body() -> None:
     assert response_problems("POST", "/v1/pushes", 429, {"content-type": "application/json"}, b"{}")
     with pytest.raises(ValidationError):
         validator({"$ref": "#/components/schemas/Problem"}).validate({"status": 200})
+
+
+# --- push records (design §3.5) -------------------------------------------------------------------
+
+PUSHES_TABLE = "push-records"
+
+
+def _stored_records(records: PushRecords) -> None:
+    """One record per outcome and channel, written by the real write path."""
+    request = {"audience": {"all": True}, "message": {"text": "Sale"}}
+    outcomes: list[tuple[str, int, str, dict[str, Any] | None]] = [
+        ("submitted", 202, "http", None),
+        (
+            "failed",
+            502,
+            "http",
+            {"code": "upstream_rejected", "detail": "no", "upstream_code": 90045},
+        ),
+        ("outcome_unknown", 504, "eventbridge", {"code": "outcome_unknown", "detail": "timeout"}),
+        ("sending", 0, "http", None),
+    ]
+    for n, (status, http_status, channel, error) in enumerate(outcomes):
+        push_id = f"00000000-0000-4000-8000-{n:012d}"
+        event = channel == "eventbridge"
+        push = NewPush(
+            push_id=push_id, request=request, request_hash=str(n),
+            caller="eventbridge:orders" if event else "arn:aws:iam::123456789012:role/orders",
+            caller_session=None if event else "arn:aws:sts::123456789012:assumed-role/orders/s",
+            channel=channel, event_source="orders" if event else None,
+            idempotency_key=f"key-{n}" if n % 2 else None,
+        )  # fmt: skip
+        claim = records.claim(push, lease_until_ms=records.now_ms() + 60_000)
+        assert not isinstance(claim, PushAnswer)
+        if status == "sending":
+            continue
+        answer = PushAnswer(push_id=push_id, status=http_status, body={}, record_status=status)
+        task = "1400000000_1" if status == "submitted" else None
+        records.finish(claim, answer, task_id=task, sent_at_ms=records.now_ms(), error=error)
+
+
+@pytest.fixture(scope="module")
+def stored() -> Any:
+    """(the record views, a page of two) as the routes answer them, from moto."""
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="ap-southeast-1")
+        create_table(ddb, PUSHES_TABLE, tables(load_template())["PushesTable"])
+        records = PushRecords(ddb, PUSHES_TABLE, retention_days=90)
+        _stored_records(records)
+        ids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(4)]
+        views = [record_view(records.get(push_id) or {}) for push_id in ids]
+        page = PushListing(ddb, PUSHES_TABLE).page(parse_list_query({"limit": "2"}))
+        return views, page
+
+
+def test_every_stored_record_matches_the_push_record_schema(stored: Any) -> None:
+    views, _ = stored
+    assert [view["status"] for view in views] == [
+        "submitted", "failed", "outcome_unknown", "sending",
+    ]  # fmt: skip
+    for view in views:
+        assert _errors("PushRecord", view) == [], view["status"]
+
+
+def test_a_page_matches_the_push_list_schema(stored: Any) -> None:
+    _, page = stored
+    assert len(page["pushes"]) == 2 and page["next_cursor"]
+    assert _errors("PushList", page) == []
+    assert _errors("PushList", {"pushes": [], "next_cursor": None}) == []
+
+
+def test_push_record_schema_lists_exactly_the_view_fields(stored: Any) -> None:
+    views, _ = stored
+    schema = resolve({"$ref": "#/components/schemas/PushRecord"})
+    assert list(schema["properties"]) == list(views[0]) == schema["required"]
+    statuses = resolve({"$ref": "#/components/schemas/PushStatus"})["enum"]
+    assert set(statuses) == STATUSES
+
+
+def test_push_not_found_is_documented_on_the_record_route() -> None:
+    problem = PushNotFound("no push x").to_problem()
+    assert _errors("Problem", problem) == []
+    assert "404" in operation("GET", "/v1/pushes/{push_id}")["responses"]
+
+
+@pytest.mark.parametrize(
+    "push_id", ["3f1c1d2e-8a4b-4c39-9d59-8c2b8c9f0a11", "a", "x" * 64, "x" * 65, "", "a b", "a_b"]
+)
+def test_push_id_parameter_matches_the_handler(push_id: str) -> None:
+    param = resolve(operation("GET", "/v1/pushes/{push_id}")["parameters"][0])
+    assert (param["name"], param["in"], param["required"]) == ("push_id", "path", True)
+    documented = validator(param["schema"]).is_valid(push_id)
+    try:
+        accepted = parse_push_id(push_id) == push_id
+    except ValidationFailed:
+        accepted = False
+    assert documented == accepted
+
+
+def _list_parameter(name: str) -> dict[str, Any]:
+    params = [resolve(p) for p in operation("GET", "/v1/pushes")["parameters"]]
+    (param,) = [p for p in params if p["name"] == name]
+    return param
+
+
+def test_list_parameters_are_the_handler_parameters() -> None:
+    params = [resolve(p) for p in operation("GET", "/v1/pushes")["parameters"]]
+    assert [p["name"] for p in params] == list(PARAMETERS)
+    assert all(p["in"] == "query" and p["required"] is False for p in params)
+    assert set(resolve(_list_parameter("kind")["schema"])["enum"]) == KINDS
+    assert set(resolve(_list_parameter("status")["schema"])["enum"]) == STATUSES
+
+
+@pytest.mark.parametrize("limit", [0, 1, 20, 100, 101])
+def test_limit_parameter_matches_the_handler(limit: int) -> None:
+    schema = _list_parameter("limit")["schema"]
+    documented = validator(schema).is_valid(limit)
+    try:
+        accepted = parse_list_query({"limit": str(limit)}).limit == limit
+    except ValidationFailed:
+        accepted = False
+    assert documented == accepted
+    assert schema["default"] == parse_list_query({}).limit
