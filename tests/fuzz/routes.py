@@ -12,6 +12,8 @@ from tests.fuzz.strategies import (
     body_strategy,
     content_types,
     idempotency_keys,
+    list_query,
+    push_id_paths,
     raw_bodies,
 )
 
@@ -52,7 +54,9 @@ BODY_SEEDS: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {
 }
 QUERY_ROUTES = {("GET", "/v1/users/attributes"), ("GET", "/v1/users/tags")}
 PLAIN_ROUTES = {("GET", "/v1/quota"), ("GET", "/v1/attribute-names")}
-ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES})
+LIST_ROUTE = ("GET", "/v1/pushes")
+RECORD_ROUTE = ("GET", "/v1/pushes/{push_id}")  # templated: the cases fill the path in
+ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, LIST_ROUTE, RECORD_ROUTE})
 
 
 @st.composite
@@ -68,9 +72,17 @@ def _headers(draw: st.DrawFn, *, idempotent: bool) -> tuple[tuple[str, str | byt
 def cases(method: str, path: str) -> st.SearchStrategy[Case]:
     """Hostile requests for one route (pushes are forced to dry runs when they parse)."""
     route = (method, path)
-    if route in BODY_SEEDS:
+    query: st.SearchStrategy[str]
+    if route == RECORD_ROUTE:
+        return st.builds(
+            Case, st.just(method), st.just(path), raw_bodies, _headers(idempotent=False),
+            st.sampled_from(["", "x=1", "%ff=%fe"]), target=push_id_paths(),
+        )  # fmt: skip
+    if route == LIST_ROUTE:
+        body, query = st.sampled_from([b"", b"\xff", b"{}"]), list_query()
+    elif route in BODY_SEEDS:
         body = body_strategy(BODY_SEEDS[route], force_dry_run=path == "/v1/pushes")
-        query: st.SearchStrategy[str] = st.sampled_from(["", "dry_run=false", "%ff=%fe"])
+        query = st.sampled_from(["", "dry_run=false", "%ff=%fe"])
     elif route in QUERY_ROUTES:
         body, query = st.sampled_from([b"", b"\xff", b"{}"]), accounts_query()
     else:

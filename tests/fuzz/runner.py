@@ -17,7 +17,11 @@ FUZZ_CALLER = "arn:aws:iam::123456789012:role/fuzz-admin"
 
 @dataclass(frozen=True)
 class Case:
-    """One request: route, raw query and body, and headers (bytes values are sent as is)."""
+    """One request: route, raw query and body, and headers (bytes values are sent as is).
+
+    `path` is the documented route (`/v1/pushes/{push_id}`), `target` the path sent when it is
+    not that route itself (`/v1/pushes/abc`).
+    """
 
     method: str
     path: str
@@ -25,6 +29,7 @@ class Case:
     headers: tuple[tuple[str, str | bytes], ...] = (("content-type", "application/json"),)
     query: str = ""
     label: str = "generated"
+    target: str | None = None
 
     @property
     def route(self) -> str:
@@ -34,8 +39,10 @@ class Case:
         """The exact input, short enough for a report (long bodies are cut, their size kept)."""
         body = self.body if len(self.body) <= 400 else self.body[:400] + b"...(cut)"
         query = self.query if len(self.query) <= 200 else self.query[:200] + "...(cut)"
+        sent = self.target or self.path
+        target = sent if len(sent) <= 200 else sent[:200] + "...(cut)"
         return (
-            f"{self.route}?{query} headers={dict(self.headers)!r} "
+            f"{self.method} {target}?{query} headers={dict(self.headers)!r} "
             f"body[{len(self.body)} bytes]={body!r}"
         )
 
@@ -80,7 +87,7 @@ class Fuzzer:
         headers = cast("dict[str, str]", {CALLER_HEADER: FUZZ_CALLER, **dict(case.headers)})
         reply = self._pool.request(
             case.method,
-            f"{self._base}{case.path}" + (f"?{case.query}" if case.query else ""),
+            f"{self._base}{case.target or case.path}" + (f"?{case.query}" if case.query else ""),
             body=case.body or None,
             headers=headers,
             redirect=False,

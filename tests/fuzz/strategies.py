@@ -169,3 +169,43 @@ def accounts_query(draw: st.DrawFn) -> str:
     extra = draw(st.sampled_from(["", "", "", "&accounts=zed", "&foo=1", "&accounts", "&%ff=1"]))
     name = draw(st.sampled_from(["accounts="] * 6 + ["ACCOUNTS=", "accounts[]="]))
     return name + encoded_ids + extra
+
+
+# `GET /v1/pushes` parameters: valid values, near misses and garbage, in any combination.
+_LIST_VALUES = {
+    "since": ["2026-11-29T00:00:00Z", "2026-11-29T08:00:00+08:00", "2026-11-29T00:00:00.1234567Z",
+              "2026-11-29", "2026-11-29T00:00:00", "0001-01-01T00:00:00+01:00",
+              "9999-12-31T23:59:59.9999Z", "2026-13-01T00:00:00Z", "yesterday"],
+    "until": ["2026-12-31T00:00:00Z", "2026-11-28T00:00:00-05:00", "2026-11-29T10:00:60Z"],
+    "status": ["submitted", "failed", "outcome_unknown", "sending", "pending_approval", "done",
+               "SUBMITTED"],
+    "kind": ["broadcast", "test", "all"],
+    "caller": ["arn:aws:iam::123456789012:role/fuzz-admin",
+               "arn:aws:sts::123456789012:assumed-role/fuzz-admin/s1",
+               "arn:aws:iam::123456789012:role/path/fuzz-admin", "eventbridge:orders", "x" * 1100],
+    "limit": ["1", "2", "100", "0", "101", "-1", "1.5", "1e2", "abc"],
+    "cursor": ["abc", "!!", "eyJrIjp7fSwiZiI6IngifQ", "x" * 5000],
+}  # fmt: skip
+
+
+@st.composite
+def list_query(draw: st.DrawFn) -> str:
+    """A `GET /v1/pushes` query: some parameters with valid, odd or edge-case values."""
+    names = draw(st.lists(st.sampled_from(sorted(_LIST_VALUES)), max_size=4, unique=True))
+    pairs = []
+    for name in names:
+        value = draw(st.sampled_from(_LIST_VALUES[name]) | edge_text)
+        pairs.append(f"{name}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}")
+    extra = draw(st.sampled_from(["", "", "", "&limit=2", "&foo=1", "&status", "&%ff=1", "&=x"]))
+    return "&".join(pairs) + extra
+
+
+@st.composite
+def push_id_paths(draw: st.DrawFn) -> str:
+    """`/v1/pushes/<id>`: ids that may or may not exist, odd bytes percent-encoded, `/` too."""
+    plain = st.from_regex(r"[A-Za-z0-9-]{1,70}", fullmatch=True)
+    uuids = st.uuids().map(str)
+    odd = st.sampled_from(["%2F", "a%2Fb", "%00", "%ff", "%", "a%2", "..", ".", "%2e%2e", "a b"])
+    text = edge_text.map(lambda t: quote(t.encode("utf-8", "surrogatepass"), safe=""))
+    segment = draw(st.one_of(uuids, plain, odd, text, st.just("x" * 5000)))
+    return f"/v1/pushes/{segment}"

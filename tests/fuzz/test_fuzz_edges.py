@@ -172,3 +172,27 @@ def test_real_sends_answer_202_429_and_replay_as_documented(fuzzer: Fuzzer) -> N
     assert send(fuzzer, PUSH, body, headers=keyed, label="replay").json() == first.json()
     reused = send(fuzzer, PUSH, {**body, "message": {"text": "x"}}, headers=keyed)
     assert reused.status == 422
+
+
+RECORD = ("GET", "/v1/pushes/{push_id}")
+
+
+@pytest.mark.parametrize(
+    ("segment", "status"),
+    [
+        ("3f1c1d2e-8a4b-4c39-9d59-8c2b8c9f0a11", 404),  # well-formed, never pushed
+        ("x" * 64, 404),
+        ("x" * 65, 422),
+        ("x" * 20_000, 422),
+        ("a%2Fb", 422),  # one segment here; API Gateway may decode it to a path with no route
+        ("%00", 422),
+        ("%ff%fe", 422),
+        ("caf%C3%A9", 422),
+        ("a_b", 422),
+        ("", 404),  # `/v1/pushes/`: no route
+    ],
+)
+def test_odd_push_ids_are_404_or_422(segment: str, status: int, fuzzer: Fuzzer) -> None:
+    target = f"/v1/pushes/{segment}"
+    answer = send(fuzzer, RECORD, target=target, label="odd push_id")
+    assert answer.status == status
