@@ -91,6 +91,7 @@ def test_other_limits_are_refused_by_name(limit: str) -> None:
         ("caller", ""),
         ("caller", "x" * 1025),
         ("caller", "\udcff"),
+        ("caller", "arn:aws:iam::123456789012:user/a\nb"),
         ("cursor", ""),
     ],
 )
@@ -171,6 +172,14 @@ def test_cursor_round_trips_and_is_url_safe() -> None:
     assert cursor.replace("-", "").replace("_", "").isalnum()
     assert decode_cursor(cursor, query) == KEY
     assert parse_list_query({"status": "failed", "cursor": cursor}).start_key == KEY
+
+
+@pytest.mark.parametrize("caller", ["😀" * 256, "中" * 341, '"\\' * 512, "eventbridge:x"])
+def test_cursor_of_the_longest_callers_is_accepted(caller: str) -> None:
+    query = parse_list_query({"caller": caller})
+    key = {**{k: v for k, v in KEY.items() if k != "list_pk"}, "caller": caller}
+    cursor = encode_cursor(key, query)
+    assert parse_list_query({"caller": caller, "cursor": cursor}).start_key == key
 
 
 def test_cursor_ignores_a_changed_limit() -> None:

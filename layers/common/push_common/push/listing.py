@@ -195,8 +195,8 @@ def list_bound(raw: str) -> str:
 def normalise_caller(raw: str) -> str:
     """The caller as records name it (a role session or a role with a path: the role)."""
     text = _text(raw)
-    if len(text.encode("utf-8")) > MAX_CALLER_BYTES:
-        raise ValueError(f"at most {MAX_CALLER_BYTES} bytes")
+    if len(text.encode("utf-8")) > MAX_CALLER_BYTES or not text.isprintable():
+        raise ValueError(f"at most {MAX_CALLER_BYTES} bytes of printable characters")
     name = normalise_principal(text)
     if (role := _ROLE_WITH_PATH.fullmatch(name)) is not None:
         return role[1] + role[2]
@@ -224,8 +224,8 @@ def key_attributes(query: ListQuery) -> tuple[str, ...]:
 def encode_cursor(key: Mapping[str, str], query: ListQuery) -> str:
     """The opaque `next_cursor` for a page that ended at `key` (plain strings)."""
     payload = {"k": {name: key[name] for name in key_attributes(query)}, "f": query.filters_hash()}
-    text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode().rstrip("=")
 
 
 def decode_cursor(raw: str, query: ListQuery) -> dict[str, str]:
