@@ -33,6 +33,7 @@ check: dev  ## read-only quality gates
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m openapi.generate --check
+	$(BIN)/pytest -q -p no:cacheprovider --no-cov tests/contract/test_layering.py
 
 fmt: dev
 	$(BIN)/ruff format .

@@ -8,7 +8,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from push_common.audience import models, names, service
-from push_common.audience.caller import DeadlineCaller
 from push_common.audience.rules import parse_accounts_query
 from push_common.audience.validation import parse
 from push_common.body import decode_json_object
@@ -16,6 +15,7 @@ from push_common.edge.http import HttpResponse, json_response
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.settings import get_settings
+from push_common.tim_caller import DeadlineCaller
 from push_common.tim_client import get_tim_client
 
 app = Router()

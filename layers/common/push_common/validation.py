@@ -2,7 +2,7 @@
 
 Shared by the push and audience paths. Each `FieldProblem` names the JSON path of the field
 (`audience.tags.any[3]`, `users["a.b"]`) and the upstream error code the check prevents: our own
-rules carry it in the error context (`push.rules.tim_rule`), built-in pydantic errors (types,
+rules carry it in the error context (`upstream_rules.tim_rule`), built-in pydantic errors (types,
 ranges) get it from the caller's `code_for(field, error_type)`.
 """
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from push_common.push.rules import check_attr_value, check_tag, tim_rule, utf8_length
+from push_common.upstream_rules import check_attr_value, check_tag, tim_rule, utf8_length
 
 MAX_ATTR_NAME_BYTES = 50
 

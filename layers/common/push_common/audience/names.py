@@ -10,11 +10,11 @@ from push_common.attribute_names import (
     get_attribute_names,
     invalidate_attribute_names,
 )
-from push_common.audience.caller import TimCaller
 from push_common.audience.models import SetAttributeNames
 from push_common.audience.rules import check_names_list
 from push_common.errors import FieldProblem, GatewayError
 from push_common.observability import logger
+from push_common.tim_caller import TimCaller
 
 
 class ReindexRefused(GatewayError):

@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from push_common.audience.validation import field_path, invalid, raise_if
 from push_common.errors import FieldProblem
-from push_common.push.rules import MAX_TAGS_PER_LIST, utf8_length
+from push_common.upstream_rules import MAX_TAGS_PER_LIST, utf8_length
 
 MAX_ATTRIBUTE_NAMES = 10  # upstream index keys are "0".."9"
 # Bounds the upstream calls of one request (10 chunks) so it finishes well inside the Lambda

@@ -6,17 +6,44 @@ everything else is answered with a `Push Failed` event and not retried.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from push_common.edge.eventbridge import PushRequestedEvent
+from push_common.edge.eventbridge import parse_envelope
 from push_common.errors import GatewayError
 from push_common.observability import logger
 from push_common.push.idempotency import submit_once_traced
 from push_common.push.outcomes import PUSH_FAILED, PUSH_SENT, failed_detail, publish, sent_detail
+from push_common.push.request import PushRequestedDetail
 from push_common.push.service import PushContext, PushDeps
+from push_common.push.validation import validate_model
 
 # Tomorrow is too late for an EventBridge retry; the requester decides what to do instead.
 _NOT_RETRIED_FROM_EVENTS = frozenset({"daily_quota_exhausted"})
+
+
+@dataclass(frozen=True)
+class PushRequestedEvent:
+    event_id: str
+    source: str
+    idempotency_key: str  # detail.idempotency_key, else the event id
+    detail: dict[str, Any]
+
+    def request(self) -> PushRequestedDetail:
+        """The detail validated exactly like an HTTP body (422 with field problems)."""
+        return validate_model(PushRequestedDetail, self.detail)
+
+
+def parse_push_requested(event: dict[str, Any]) -> PushRequestedEvent:
+    """An EventBridge `Push Requested` event; its detail is validated by `request()`."""
+    envelope = parse_envelope(event)
+    key = envelope.detail.get("idempotency_key")
+    return PushRequestedEvent(
+        event_id=envelope.event_id,
+        source=envelope.source,
+        idempotency_key=key if isinstance(key, str) and key else envelope.event_id,
+        detail=envelope.detail,
+    )
 
 
 def event_caller(source: str) -> str:

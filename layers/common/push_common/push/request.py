@@ -7,9 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from push_common.push.elements import Element, NonEmptyText, StrictModel, Text
-from push_common.push.rules import (
-    MAX_DESC_PLUS_EXT_BYTES,
-    MAX_LIFETIME_SECONDS,
+from push_common.push.rules import MAX_DESC_PLUS_EXT_BYTES, MAX_LIFETIME_SECONDS
+from push_common.upstream_rules import (
     MAX_TAGS_PER_LIST,
     check_attr_value,
     check_tag,

@@ -1,4 +1,5 @@
-"""The slice of the upstream client the audience code needs, so tests can pass a fake."""
+"""The slice of the upstream client (`tim_client.TimClient`) that callers type against, so tests
+can pass a fake; and a wrapper that gives every call of one request the same deadline."""
 
 from __future__ import annotations
 
