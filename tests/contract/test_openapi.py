@@ -24,8 +24,7 @@ from push_common.edge.http import idempotency_key
 from push_common.errors import FieldProblem, GatewayError, MethodNotAllowed, ValidationFailed
 from push_common.push.request import PushRequest
 from push_common.push.wire import im_push_body
-from push_common.quota import IntervalWait
-from push_common.quota_calendar import QuotaSnapshot
+from push_common.quota import IntervalWait, QuotaSnapshot
 from push_common.tim_client import UpstreamError
 from push_common.upstream_codes import UPSTREAM_CODES
 from tests.openapi_spec import (

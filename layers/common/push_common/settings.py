@@ -1,7 +1,8 @@
 """Environment of every function, validated once and read through a cached getter.
 
-Nothing reads `os.environ` at import time: `get_settings()` is called on first use, and tests
-clear its cache (`get_settings.cache_clear()`) after changing the environment.
+Settings are never read at import time: `get_settings()` reads them on first use, and tests
+reset it with `caches.clear_all()` after changing the environment. (Only `observability` reads
+`POWERTOOLS_*` at import, as Powertools' Logger and Metrics do themselves.)
 """
 
 from __future__ import annotations

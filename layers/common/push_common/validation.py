@@ -43,14 +43,18 @@ def field_path(loc: Sequence[int | str], union_tags: Collection[str] = ()) -> st
     return path
 
 
-def validate[M: BaseModel](
+def validate_model[M: BaseModel](
     model: type[M],
     data: Mapping[str, Any],
     *,
     code_for: CodeFor | None = None,
     union_tags: Collection[str] = (),
 ) -> M:
-    """Validate `data` as `model`, raising ValidationFailed (422) with every field problem."""
+    """Validate `data` as `model`, raising ValidationFailed (422) with every field problem.
+
+    The features wrap this with their own `code_for` under the same name
+    (`push.validation.validate_model`, `audience.validation.validate_model`).
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:

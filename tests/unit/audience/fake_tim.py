@@ -6,13 +6,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from push_common.errors import GatewayError, UpstreamRejected
+from push_common.errors import GatewayError
 
 Answer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
-class FakeUpstreamError(UpstreamRejected):
+class FakeUpstreamError(GatewayError):
     """Shaped like `tim_client.UpstreamError`: a GatewayError with `error_code`/`error_info`."""
+
+    status = 502
+    default_code = "upstream_rejected"
+    title = "Tencent IM rejected the call"
 
     def __init__(self, error_code: int, error_info: str = "rejected") -> None:
         super().__init__(f"upstream error {error_code}: {error_info}", upstream_code=error_code)

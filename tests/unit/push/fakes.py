@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError
 from push_common.push.service import PushDeps
-from push_common.quota import QuotaPolicy, QuotaStore, Reservation
-from push_common.quota_calendar import QuotaCalendar, QuotaSnapshot
+from push_common.quota import QuotaPolicy, QuotaSnapshot, QuotaStore, Reservation
+from push_common.quota_calendar import QuotaCalendar
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
 

@@ -19,7 +19,7 @@ class EventEnvelope:
     detail: dict[str, Any]  # {} when the detail is not a JSON object
 
 
-def parse_envelope(event: dict[str, Any]) -> EventEnvelope:
+def parse_event_envelope(event: dict[str, Any]) -> EventEnvelope:
     """Validate the envelope with Powertools' EventBridge model; the detail is validated later."""
     try:
         envelope = EventBridgeModel.model_validate(event)

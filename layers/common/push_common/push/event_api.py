@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from push_common.edge.eventbridge import parse_envelope
+from push_common.edge.eventbridge import parse_event_envelope
 from push_common.errors import GatewayError
 from push_common.observability import logger
 from push_common.push.idempotency import submit_once_traced
@@ -36,7 +36,7 @@ class PushRequestedEvent:
 
 def parse_push_requested(event: dict[str, Any]) -> PushRequestedEvent:
     """An EventBridge `Push Requested` event; its detail is validated by `request()`."""
-    envelope = parse_envelope(event)
+    envelope = parse_event_envelope(event)
     key = envelope.detail.get("idempotency_key")
     return PushRequestedEvent(
         event_id=envelope.event_id,

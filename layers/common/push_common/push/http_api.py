@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from push_common.body import decode_json_object
 from push_common.push.idempotency import submit_once
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, dry_run
-from push_common.push.validation import parse_json_object, validate_model
+from push_common.push.validation import validate_model
 
 
 def handle_push(raw: bytes, ctx: PushContext, deps: PushDeps) -> tuple[int, dict[str, Any]]:
     """(status, body) of a push request: 202 submitted, or 200 for a dry run."""
-    data = parse_json_object(raw, max_bytes=deps.settings.max_body_bytes)
+    data = decode_json_object(raw, max_bytes=deps.settings.max_body_bytes)
     req = validate_model(PushRequest, data)
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)

@@ -21,8 +21,7 @@ from push_common.push.policy import check_attribute_names, check_caller_policy
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import im_push_body, wire_size
-from push_common.quota import IntervalWait, QuotaStore, Reservation
-from push_common.quota_calendar import QuotaSnapshot
+from push_common.quota import IntervalWait, QuotaSnapshot, QuotaStore, Reservation
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
