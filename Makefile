@@ -57,7 +57,7 @@ deploy: build  ## sam deploy of the built template (needs AWS credentials; see s
 
 # make bench BENCH_ARGS="--write bench/RESULTS.md"   (options: python -m bench.run --help)
 BENCH_ARGS ?=
-bench: dev node  ## warm latency, cold start, size, calls per push as ratios (design §10); ~3-5 min
+bench: dev node  ## warm latency, cold start, size, calls per push as ratios (docs/architecture.md §10); ~3-5 min
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Longer, bounded, loopback-only runs: the load test at full size and the fuzz suite with more

@@ -1,4 +1,7 @@
-"""HTTP API: user tags and attributes (design §3.3). Routing only; the work is in push_common."""
+"""HTTP API: user tags and attributes (docs/architecture.md §3.3).
+
+Routing only; the work is in push_common.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Senders and `{"all": true}` per caller, over real HTTP against the local stack (design §5).
+"""Senders and `{"all": true}` per caller, over real HTTP against the local stack
+(docs/architecture.md §5).
 
 The adapter signs nothing but fills the IAM identity API Gateway would, from the
 `X-Local-Caller-Arn` header (a default developer ARN without it).

@@ -1,8 +1,8 @@
 """Tencent IM misbehaving (sandbox faults): each fault's documented answer and quota effect.
 
-Quota policy (design §6, push_common.upstream_codes): a definite rejection that created no task
-releases the slot; an unknown outcome (timeout, internal error) keeps it; 90047 marks the day
-exhausted. `used` below is always read back through GET /v1/quota.
+Quota policy (docs/decisions.md §4, push_common.upstream_codes): a definite rejection that
+created no task releases the slot; an unknown outcome (timeout, internal error) keeps it; 90047
+marks the day exhausted. `used` below is always read back through GET /v1/quota.
 """
 
 from __future__ import annotations

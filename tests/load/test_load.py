@@ -1,4 +1,4 @@
-"""The local stack under a bounded concurrent load on loopback (design §8, reliability).
+"""The local stack under a bounded concurrent load on loopback (docs/architecture.md §8).
 
 `make test` runs a short load (LOAD_CLIENTS=10, LOAD_SECONDS=8); `make soak` the full one
 (50 clients for 60 s by default). Every answer must be a documented one (2xx, 409, 422, 429 with

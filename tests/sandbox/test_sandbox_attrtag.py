@@ -1,4 +1,4 @@
-"""The nine attribute/tag commands: shapes of upstream doc §2.2-2.10 and their limits."""
+"""The nine attribute/tag commands: shapes of docs/upstream.md §2.2-2.10 and their limits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every im_push rule of upstream doc §10 answers with its documented ErrorCode."""
+"""Every im_push rule of docs/upstream.md §10 answers with its documented ErrorCode."""
 
 from __future__ import annotations
 

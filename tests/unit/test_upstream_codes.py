@@ -8,7 +8,7 @@ import pytest
 
 from push_common.upstream_codes import UPSTREAM_CODES, UpstreamOutcome, outcome_for
 
-# upstream doc §5.1 (REST/common), §5.2 (account/signature), §5.3 (push), §2.1 (im_push).
+# docs/upstream.md §5.1 (REST/common), §5.2 (account/signature), §5.3 (push), §2.1 (im_push).
 DOC_5_1 = [*range(60002, 60022), 80002, 93000]
 DOC_5_2 = [70001, 70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70051, 70052]
 DOC_5_2 += [70107, 70114, 70169, 70202, 70206, 70398, 70402, 70403, 70500]

@@ -1,6 +1,7 @@
 """The Tencent IM admin credentials, read from Secrets Manager and cached with a max age.
 
-Secret shape (design §5): `{"sdkappid": 1400000000, "identifier": "administrator", "key": "…"}`.
+Secret shape (docs/architecture.md §5):
+`{"sdkappid": 1400000000, "identifier": "administrator", "key": "…"}`.
 Errors never carry the secret's value: only the names of the fields that are wrong.
 """
 

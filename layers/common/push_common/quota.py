@@ -1,4 +1,5 @@
-"""The push quota (design §6): one DynamoDB item per SDKAppID, reserved by conditional writes.
+"""The push quota (docs/architecture.md §6): one DynamoDB item per SDKAppID, reserved by
+conditional writes.
 
 The item holds the quota day (in QUOTA_TIMEZONE), the pushes used that day and the time of the
 last reservation, so the interval also holds across midnight. Each reservation is ONE conditional
@@ -206,7 +207,7 @@ class IntervalWait(QuotaExceeded):
 
 @dataclass(frozen=True)
 class QuotaSnapshot:
-    """What `GET /v1/quota` reports (design §3.2)."""
+    """What `GET /v1/quota` reports (docs/architecture.md §3.2)."""
 
     limit: int
     used: int

@@ -43,7 +43,7 @@ OptionalStr = Annotated[str | None, BeforeValidator(_empty_is_none)]
 
 
 class Settings(BaseModel):
-    """Configuration of design §5; field names are the lower-cased environment variables."""
+    """Configuration (docs/architecture.md §5); fields are the lower-cased environment variables."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -1,8 +1,9 @@
 """The one HTTP client of Tencent IM's REST API: signing, timeouts, retries, error mapping.
 
-Retry policy (design §7, upstream doc §5.4): a request that was never sent and the "backoff"
+Retry policy: a request that was never sent and the "backoff"
 codes are retried twice with exponential backoff; a read timeout only when the caller says the
 command is safe to repeat; "resign" codes once with a re-read secret and a fresh UserSig.
+See docs/architecture.md §7 and docs/upstream.md §5.4.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The one table mapping every Tencent IM `ErrorCode` to the gateway's answer and retry policy.
 
-Sources: upstream doc §5.1-5.3 (codes), §2.1 (im_push codes), §5.4 (retry advice), design §6.
+Sources: docs/upstream.md §5.1-5.3 (codes), §2.1 (im_push codes), §5.4 (retry advice);
+the release rule is docs/decisions.md §4.
 
 Quota release rule: `releases_quota` is True only when upstream definitely refused the call
 before creating a push task (validation, auth, config, feature switch, rate limiter), because

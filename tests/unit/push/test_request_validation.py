@@ -1,4 +1,7 @@
-"""Every rule of the push request (design §3.1, upstream doc §10): field path + upstream code."""
+"""Every rule of the push request: field path + upstream code.
+
+See docs/architecture.md §3.1 (the request) and docs/upstream.md §10 (the rules).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ VALID_ELEMENTS: dict[str, dict[str, Any]] = {
         "thumb_height": 48,
     },
 }
-# One field each element type cannot do without (upstream doc §4: what REST senders must fill).
+# One field each element type cannot do without (docs/upstream.md §4: what REST senders must fill).
 REQUIRED_FIELD = {
     "text": "text",
     "location": "latitude",

@@ -1,4 +1,7 @@
-"""The push use case with fakes: policy, MsgRandom, quota reconciliation, dry run (design §6)."""
+"""The push use case with fakes: policy, MsgRandom, quota reconciliation, dry run.
+
+The quota rules are docs/architecture.md §6 and docs/decisions.md §4.
+"""
 
 from __future__ import annotations
 
@@ -246,7 +249,7 @@ def test_timeout_keeps_the_slot_and_is_504() -> None:
     assert len(h.client.calls) == 1
 
 
-# --- quota waits (design §6: a short wait beats a 429) -----------------------------------------
+# --- quota waits (docs/architecture.md §6: a short wait beats a 429) ------------------------
 
 
 def test_short_interval_is_waited_out() -> None:

@@ -1,4 +1,5 @@
-"""Audience management: user tags and attributes over the nine upstream APIs (design §3.3).
+"""Audience management: user tags and attributes over the nine upstream APIs
+(docs/architecture.md §3.3).
 
 Modules: `models` (request bodies, per-item rules), `validation` (body → model, the audience's
 upstream codes), `rules` (checks spanning items, before any upstream call), `chunking` (≤ 100

@@ -1,4 +1,5 @@
-"""Request bodies of the audience routes: strict types, unknown fields rejected (design §3.4).
+"""Request bodies of the audience routes: strict types, unknown fields rejected
+(docs/architecture.md §3.4, docs/decisions.md §10).
 
 Per-item rules (tag/value length, valid Unicode) run here; rules that span items (counts,
 duplicates, names known to the app) run in `rules`, after the shape is known to be right.

@@ -1,4 +1,4 @@
-"""The app's attribute names (upstream §2.2-2.3): read, and the guarded admin update."""
+"""The app's attribute names (docs/upstream.md §2.2-2.3): read, and the guarded admin update."""
 
 from __future__ import annotations
 

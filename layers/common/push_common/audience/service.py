@@ -1,4 +1,4 @@
-"""User tags and attributes (upstream §2.4-2.10): validated requests in, wire calls out.
+"""User tags and attributes (docs/upstream.md §2.4-2.10): validated requests in, wire calls out.
 
 Every function takes the upstream client (tests pass a fake) and a pacer; requests are already
 shape-validated models, and the cross-item rules run here before the first upstream call.

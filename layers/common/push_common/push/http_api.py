@@ -21,5 +21,5 @@ def handle_push(raw: bytes, ctx: PushContext, deps: PushDeps) -> tuple[int, dict
 
 
 def handle_quota(deps: PushDeps) -> dict[str, Any]:
-    """The app's quota right now (design §3.2)."""
+    """The app's quota right now (docs/architecture.md §3.2)."""
     return deps.quota(deps.credentials()).snapshot().to_dict()

@@ -1,4 +1,4 @@
-"""Exactly-once pushes (design §3.1, §4): Powertools idempotency over DynamoDB.
+"""Once per key (docs/architecture.md §12): Powertools idempotency over DynamoDB.
 
 The record key is (scope, key): the caller's IAM principal for HTTP, the event `source` for
 EventBridge. The request body is hashed as the payload, so the same key with another body is a

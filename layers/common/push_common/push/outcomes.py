@@ -1,4 +1,4 @@
-"""`Push Sent` / `Push Failed` events published back to the bus (design §4)."""
+"""`Push Sent` / `Push Failed` events published back to the bus (docs/architecture.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The simplified push request of design §3.1 (and the EventBridge `Push Requested` detail)."""
+"""The simplified push request of docs/architecture.md §3.1 (and the EventBridge
+`Push Requested` detail)."""
 
 from __future__ import annotations
 

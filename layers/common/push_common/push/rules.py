@@ -1,4 +1,4 @@
-"""Push-only upstream limits (upstream doc §10) and the free-text check.
+"""Push-only upstream limits (docs/upstream.md §10) and the free-text check.
 
 The rules both features share (tags, attribute values, UTF-8 lengths) are in
 `push_common.upstream_rules`.
