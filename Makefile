@@ -24,7 +24,7 @@ $(NODE_STAMP): devstack/package.json devstack/package-lock.json
 run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev node  ## unit + integration + contract (+ reliability, faults, fuzz, hygiene), coverage floor 90 %
+test: dev node  ## every suite of tests/README.md (unit, integration, contract, local_stack, proofs), coverage floor 90 %
 	$(BIN)/pytest --cov --cov-report=term
 
 check: dev  ## read-only quality gates
@@ -70,7 +70,7 @@ soak: dev node  ## load test (50 clients x 60 s) + fuzz (FUZZ_EXAMPLES), with fi
 	LOAD_CLIENTS=$(SOAK_CLIENTS) LOAD_SECONDS=$(SOAK_SECONDS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	timeout --kill-after=30 $(SOAK_TIMEOUT) $(BIN)/pytest -s -q -p no:cacheprovider \
 		--timeout=$(SOAK_TIMEOUT) --allow-hosts=127.0.0.1,::1,localhost \
-		tests/load $(wildcard tests/fuzz)
+		tests/proofs/load $(wildcard tests/proofs/fuzz)
 
-reliability: dev node  ## one command: reliability/faults/fuzz/load/hygiene/authz suites + report
+reliability: dev node  ## one command: the suites of tests/proofs/ (reliability, faults, fuzz, load, hygiene, authz) + report
 	VENV=$(VENV) scripts/reliability_report.sh

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from push_common.push.service import PushContext, msg_random_for
-from tests.integration.stack_client import Reply, StackProcess, request
+from tests.support.stack_client import Reply, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

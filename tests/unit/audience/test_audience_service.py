@@ -13,7 +13,7 @@ from push_common.audience.chunking import Pacer
 from push_common.audience.models import ClearTags, RemoveUserAttributes, SetUserAttributes, UserTags
 from push_common.errors import ValidationFailed
 from push_common.tim_caller import DeadlineCaller
-from tests.unit.audience.fake_tim import FakeTim, names_answer
+from tests.support.fake_tim import FakeTim, names_answer
 
 
 @pytest.fixture

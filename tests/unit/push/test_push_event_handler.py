@@ -17,11 +17,9 @@ from functions.push_event.handler import lambda_handler
 from push_common import caches
 from push_common.errors import GatewayError
 from push_common.push.service import PushContext, msg_random_for
-from tests.conftest import EVENTS, load_event
-from tests.lambda_context import FakeLambdaContext
-from tests.unit.push.test_handler_events import REGION, TASK_ID, StubHttp, aws, upstream
-
-__all__ = ["aws", "upstream"]  # fixtures shared with the push_api event tests
+from tests.support.env import EVENTS, load_event
+from tests.support.handler_stubs import REGION, TASK_ID, StubHttp
+from tests.support.lambda_context import FakeLambdaContext
 
 BUS = "tim-push-gateway-bus"
 
@@ -129,7 +127,7 @@ def test_retryable_failure_raises_for_the_platform_to_retry(
 
 
 def _answer_91000(method: str, url: str, **_: Any) -> Any:
-    from tests.unit.push.test_handler_events import StubResponse
+    from tests.support.handler_stubs import StubResponse
 
     body = {"ActionStatus": "FAIL", "ErrorCode": 91000, "ErrorInfo": "internal error"}
     return StubResponse(200, json.dumps(body).encode())

@@ -18,7 +18,7 @@ from push_common.push.rules import UINT32_MAX
 from push_common.push.service import PushContext
 from push_common.quota import IntervalWait, Reservation
 from push_common.tim_client import UpstreamError
-from tests.unit.push.fakes import NOW_MS, TODAY, Harness, harness, raising
+from tests.support.push_fakes import NOW_MS, TODAY, Harness, harness, raising
 
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
 OPS = "arn:aws:iam::123456789012:role/ops"

@@ -12,7 +12,7 @@ from push_common.push import service
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES
 from push_common.push.wire import im_push_body, wire_size
-from tests.unit.push.fakes import harness
+from tests.support.push_fakes import harness
 
 RANDOM = 3182094412
 SALE = {"text": "Sale starts now"}
