@@ -24,7 +24,7 @@ $(NODE_STAMP): devstack/package.json devstack/package-lock.json
 run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev node  ## unit + integration + contract (+ reliability, faults, fuzz, hygiene), coverage floor 90 %
+test: dev node  ## every suite of tests/README.md (unit, integration, contract, local_stack, proofs), coverage floor 90 %
 	$(BIN)/pytest --cov --cov-report=term
 
 check: dev  ## read-only quality gates
@@ -33,6 +33,7 @@ check: dev  ## read-only quality gates
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m openapi.generate --check
+	$(BIN)/pytest -q -p no:cacheprovider --no-cov tests/contract/test_layering.py
 
 fmt: dev
 	$(BIN)/ruff format .
@@ -56,7 +57,7 @@ deploy: build  ## sam deploy of the built template (needs AWS credentials; see s
 
 # make bench BENCH_ARGS="--write bench/RESULTS.md"   (options: python -m bench.run --help)
 BENCH_ARGS ?=
-bench: dev node  ## warm latency, cold start, size, calls per push as ratios (design §10); ~3-5 min
+bench: dev node  ## warm latency, cold start, size, calls per push as ratios (docs/architecture.md §10); ~3-5 min
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Longer, bounded, loopback-only runs: the load test at full size and the fuzz suite with more
@@ -69,7 +70,7 @@ soak: dev node  ## load test (50 clients x 60 s) + fuzz (FUZZ_EXAMPLES), with fi
 	LOAD_CLIENTS=$(SOAK_CLIENTS) LOAD_SECONDS=$(SOAK_SECONDS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	timeout --kill-after=30 $(SOAK_TIMEOUT) $(BIN)/pytest -s -q -p no:cacheprovider \
 		--timeout=$(SOAK_TIMEOUT) --allow-hosts=127.0.0.1,::1,localhost \
-		tests/load $(wildcard tests/fuzz)
+		tests/proofs/load $(wildcard tests/proofs/fuzz)
 
-reliability: dev node  ## one command: reliability/faults/fuzz/load/hygiene/authz suites + report
+reliability: dev node  ## one command: the suites of tests/proofs/ (reliability, faults, fuzz, load, hygiene, authz) + report
 	VENV=$(VENV) scripts/reliability_report.sh

@@ -1,4 +1,7 @@
-"""Settings of the local stack, read from the environment once at start-up (design §5, §8)."""
+"""Settings of the local stack, read from the environment once at start-up.
+
+See docs/architecture.md §5 (configuration) and §8 (the local stack).
+"""
 
 from __future__ import annotations
 

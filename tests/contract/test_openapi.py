@@ -1,6 +1,6 @@
 """`openapi/openapi.yaml` agrees with template.yaml, the models, the error model and events/.
 
-Static checks (no network). The fuzz tests in tests/fuzz check real answers against the same
+Static checks (no network). The fuzz tests in tests/proofs/fuzz check real answers against the same
 document.
 """
 
@@ -30,11 +30,10 @@ from push_common.errors import (
 )
 from push_common.push.request import PushRequest
 from push_common.push.wire import im_push_body
-from push_common.quota import IntervalWait
-from push_common.quota_calendar import QuotaSnapshot
+from push_common.quota import IntervalWait, QuotaSnapshot
 from push_common.tim_client import UpstreamError
 from push_common.upstream_codes import UPSTREAM_CODES
-from tests.openapi_spec import (
+from tests.support.openapi_spec import (
     document,
     documented_routes,
     operation,

@@ -1,4 +1,4 @@
-"""Simultaneous events wait for the quota interval instead of failing (docs/architecture.md §7).
+"""Simultaneous events wait for the quota interval instead of failing (docs/architecture.md §4).
 
 An event invocation has ~30 s, not a synchronous caller's ~2 s: 15 `Push Requested` events put
 at once, with the real 1 s interval on both sides (gateway and sandbox), must become 15 pushes
@@ -7,6 +7,7 @@ that reach Tencent more than 1 s apart, none refused and none left for a retry o
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.stack_client import StackFactory, request
+from tests.support.stack_client import StackFactory, request
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ def test_fifteen_simultaneous_events_become_fifteen_spaced_pushes(
     calls = request("GET", f"{stack.sandbox_url}/_sandbox/calls").json()["calls"]
     events = request("GET", f"{stack.url}/_local/events").json()["events"]
     at = sorted(p["at"] for p in pushes)
-    gaps = [b - a for a, b in zip(at, at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(at)]
     failed = [r for r in results if r.get("FailedEntryCount") or "DeliveryError" in str(r)]
     sent = [e for e in events if e["detail-type"] == "Push Sent"]
     refused = [c for c in calls if c["command"] == "im_push" and c["error_code"] not in (0,)]

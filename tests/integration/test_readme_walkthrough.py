@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.integration.stack_client import StackProcess, request
+from tests.support.stack_client import StackProcess, request
 
 pytestmark = pytest.mark.integration
 

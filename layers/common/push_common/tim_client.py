@@ -1,11 +1,11 @@
 """The one HTTP client of Tencent IM's REST API: signing, timeouts, retries, error mapping.
 
-Retry policy (docs/architecture.md §6, docs/upstream.md §8): a request that never reached
-Tencent is retried twice with exponential backoff; "resign" codes once with a re-read secret and
-a fresh UserSig. Idempotent commands (tags, attributes) also retry "backoff" codes and lost
-answers. A command called `at_most_once` (im_push) is never repeated after a maybe-sent attempt:
-any written byte not followed by a parsed answer in the "no task created" list raises
-`OutcomeUnknown`.
+Retry policy (docs/architecture.md §7, docs/upstream.md §5.4, docs/decisions.md §3): a request
+that never reached Tencent is retried twice with exponential backoff; "resign" codes once with a
+re-read secret and a fresh UserSig. Idempotent commands (tags, attributes) also retry "backoff"
+codes and lost answers. A command called `at_most_once` (im_push) is never repeated after a
+maybe-sent attempt: any written byte not followed by a parsed answer in the "no task created"
+list raises `OutcomeUnknown`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-from push_common.edge.http import HttpResponse, caller_identity, problem_response, raw_body
+from push_common.edge.http import ApiGatewayResponse, caller_identity, problem_response, raw_body
 from push_common.errors import GatewayError, InternalError, MethodNotAllowed, NotFound
 from push_common.identity import Caller
 from push_common.observability import count, logger
@@ -56,7 +56,7 @@ class HttpRequest:
         return time.monotonic() + remaining - margin_seconds
 
 
-Route = Callable[[HttpRequest], HttpResponse]
+Route = Callable[[HttpRequest], ApiGatewayResponse]
 
 
 class Router:
