@@ -99,7 +99,7 @@ class _ExactHeaders(SigV4Auth):
         self._signed = signed
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        # botocore would pick its own set (and skip e.g. user-agent); the caller's list is the truth.
+        # botocore would pick its own set (skipping e.g. user-agent); the caller's list rules.
         chosen = HTTPHeaders()
         for name in self._signed:
             for value in request.headers.get_all(name) or []:
