@@ -46,7 +46,7 @@ def signed(
 def verify(request: AWSRequest, *, body: bytes | None = None, clock: float | None = None) -> str:
     path, _, query = str(request.url).split("127.0.0.1:3000", 1)[1].partition("?")
     headers = [("Host", "127.0.0.1:3000"), *request.headers.items(), ("User-Agent", "x")]
-    sent = request.body if body is None else body
+    sent = (request.body or b"") if body is None else body
     assert isinstance(sent, bytes)
     verifier = SigV4Verifier(
         LocalCredentials(KEY_ID, SECRET, CALLER),
