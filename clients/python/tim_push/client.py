@@ -56,6 +56,7 @@ class TimPushClient:
         timeouts: Timeouts | None = None,
         http: urllib3.PoolManager | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
         if not endpoint:
@@ -66,7 +67,7 @@ class TimPushClient:
         signer = Signer(self.endpoint, region=region, profile=profile, credentials=credentials)
         self.region = signer.region
         self._http = Transport(
-            self.endpoint, signer, timeouts or Timeouts(), http=http, sleep=sleep
+            self.endpoint, signer, timeouts or Timeouts(), http=http, sleep=sleep, clock=clock
         )
 
     # --- pushes -------------------------------------------------------------------------------
