@@ -99,7 +99,9 @@ class StubGateway:
         with self._lock:
             return self._script.popleft() if self._script else Scripted(200, {})
 
-    def _verify(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> str | None:  # fmt: skip
+    def _verify(
+        self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+    ) -> str | None:
         if self._verifier is None:
             return None
         try:
