@@ -107,7 +107,8 @@ def test_a_test_send_to_accounts(stub: StubGateway, cli) -> None:
 
 
 def test_dry_run_prints_the_upstream_body(stub: StubGateway, cli) -> None:
-    stub.answer(200, {"dry_run": True, "upstream_request": {"MsgRandom": 7}, "quota": ACCEPTED["quota"]})  # fmt: skip
+    quota = ACCEPTED["quota"]
+    stub.answer(200, {"dry_run": True, "upstream_request": {"MsgRandom": 7}, "quota": quota})
     run = cli("send", "--all", "--text", "x", "--dry-run")
     assert run.code == 0
     assert stub.last.body["dry_run"] is True
