@@ -20,13 +20,10 @@ from urllib.parse import parse_qsl
 import pytest
 
 try:
-    from devstack.sigv4 import LocalCredentials, SignatureRejected, SigV4Verifier
+    from devstack import sigv4
 except ImportError:  # the package's tests run without the repository too
-    SigV4Verifier = None  # type: ignore[assignment,misc]
+    sigv4 = None
 
-VERIFIES = SigV4Verifier is not None
-# "ok" when the stub could check the signature, None when it could not (no repository).
-SIGNATURE_OK = "ok" if VERIFIES else None
 KEY_ID, SECRET = "AKIASDKTESTS00000000", "sdk-tests-secret"
 REGION = "ap-southeast-1"
 CALLER = "arn:aws:iam::111122223333:user/sdk-tests"
@@ -59,10 +56,12 @@ class StubGateway:
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._verifier = (
-            SigV4Verifier(LocalCredentials(KEY_ID, SECRET, CALLER), REGION)
-            if SigV4Verifier is not None
+            sigv4.SigV4Verifier(sigv4.LocalCredentials(KEY_ID, SECRET, CALLER), REGION)
+            if sigv4 is not None
             else None
         )
+        # What `Received.signature` says for a good signature: None when it cannot check.
+        self.signature_ok = "ok" if self._verifier is not None else None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -106,8 +105,8 @@ class StubGateway:
             return None
         try:
             self._verifier.verify(method, path, query, headers, body)
-        except SignatureRejected as exc:
-            return exc.code
+        except sigv4.SignatureRejected as exc:
+            return str(exc.code)
         return "ok"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -10,12 +10,15 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import SIGNATURE_OK, StubGateway
 
 from tim_push.cli import main
 from tim_push.cli.output import local_time
+
+if TYPE_CHECKING:
+    from tests.conftest import StubGateway
 
 ACCEPTED = {
     "push_id": "p-1",
@@ -60,7 +63,7 @@ def test_send_to_tags_prints_a_summary_and_exits_0(stub: StubGateway, cli) -> No
         "audience": {"tags": {"any": ["vip", "beta"], "all": ["paid"]}},
         "message": {"text": "Sale starts now"},
     }
-    assert stub.last.signature == SIGNATURE_OK
+    assert stub.last.signature == stub.signature_ok
     assert "push p-1 submitted (task 1400000000_7)" in run.out
     assert "quota: 4/100 used, 96 left, resets " in run.out
     assert local_time("2026-11-30T00:00:00+08:00") in run.out

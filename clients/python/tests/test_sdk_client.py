@@ -7,10 +7,9 @@ import socket
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import KEY_ID, REGION, SIGNATURE_OK, StubGateway
 
 from tim_push import (
     Audience,
@@ -27,6 +26,11 @@ from tim_push import (
     ValidationFailed,
 )
 from tim_push.errors import Conflict, InternalError
+
+if TYPE_CHECKING:
+    from tests.conftest import StubGateway
+
+KEY_ID, REGION = "AKIASDKTESTS00000000", "ap-southeast-1"  # as in conftest.py
 
 ACCEPTED = {"push_id": "p-1", "task_id": "1400000000_1", "status": "submitted"}
 
@@ -77,7 +81,7 @@ def test_a_push_is_signed_for_execute_api_with_a_generated_idempotency_key(
     auth = sent.headers["authorization"]
     assert auth.startswith(f"AWS4-HMAC-SHA256 Credential={KEY_ID}/")
     assert f"/{REGION}/execute-api/aws4_request" in auth
-    assert sent.signature == SIGNATURE_OK
+    assert sent.signature == stub.signature_ok
 
 
 def test_every_push_gets_its_own_key_unless_one_is_given(
@@ -428,7 +432,7 @@ def test_every_route_is_one_signed_request(
     assert (sent.method, sent.path, sent.query, sent.body) == (method, path, query, body)
     assert "idempotency-key" not in sent.headers
     # The stub recomputes the signature whenever the local stack's verifier is importable.
-    assert sent.signature == SIGNATURE_OK
+    assert sent.signature == stub.signature_ok
 
 
 def test_iter_pushes_follows_the_cursor_with_the_same_filters(
