@@ -1,4 +1,4 @@
-"""The local stack checks SigV4 over real HTTP like API Gateway (signed with botocore, not the SDK)."""
+"""The local stack checks SigV4 over real HTTP like API Gateway (signed by botocore, no SDK)."""
 
 from __future__ import annotations
 
