@@ -19,12 +19,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
+from aws_lambda_powertools.metrics import MetricUnit
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, SSLError
 
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import GatewayError, UpstreamTimeout
-from push_common.observability import logger
+from push_common.observability import count, gauge, logger
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
 from push_common.tim_wire import (
@@ -207,13 +208,18 @@ class TimClient:
         failure: str | None = None,
     ) -> None:
         error_code = response["ErrorCode"] if response else None
+        duration_ms = round((self._clock() - started) * 1000, 1)
         fields: dict[str, Any] = {
             "command": call.command,
             "attempt": call.attempt,
             "error_code": error_code,
-            "duration_ms": round((self._clock() - started) * 1000, 1),
+            "duration_ms": duration_ms,
             "url": redact_url(url),
         }
+        # Operator dashboard: every attempt's latency, and attempts without a clean answer.
+        gauge("UpstreamLatency", duration_ms, MetricUnit.Milliseconds)
+        if failure is not None or error_code:
+            count("UpstreamErrors")
         logger.debug("tim attempt", **fields)
         if failure is not None:
             logger.warning("tim attempt failed", failure=failure, **fields)

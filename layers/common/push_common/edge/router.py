@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from push_common.edge.http import HttpResponse, caller_principal, problem_response, raw_body
 from push_common.errors import GatewayError, MethodNotAllowed, NotFound
-from push_common.observability import count, logger
+from push_common.observability import count, count_by, logger
 
 
 class LambdaContextLike(Protocol):
@@ -76,6 +76,7 @@ class Router:
         except GatewayError as exc:
             logger.warning("request refused", code=exc.code, status=exc.status, detail=exc.detail)
             count("RequestRefused")
+            count_by("RefusedByCode", "code", exc.code)
             response = problem_response(exc)
         return response.to_apigw()
 
