@@ -14,6 +14,7 @@ import pytest
 from tim_push import (
     Audience,
     ConfigurationError,
+    Forbidden,
     NotFound,
     OutcomeUnknown,
     RateLimited,
@@ -243,6 +244,14 @@ def test_a_non_json_error_page_still_becomes_a_typed_error(
         client.quota()
     assert caught.value.code == "http_502"
     assert "Bad Gateway" in caught.value.detail
+
+
+def test_an_api_gateway_refusal_keeps_its_message(stub: StubGateway, client: TimPushClient) -> None:
+    message = "The request signature we calculated does not match the signature you provided."
+    stub.answer(403, {"message": message})
+    with pytest.raises(Forbidden) as caught:
+        client.quota()
+    assert (caught.value.code, caught.value.detail) == ("http_403", message)
 
 
 def test_retry_after_as_an_http_date(

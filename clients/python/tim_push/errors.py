@@ -71,7 +71,10 @@ class ProblemError(TimPushError):
         self.problem = dict(problem)
         self.code = str(problem.get("code") or f"http_{status}")
         self.title = str(problem.get("title") or "")
-        self.detail = str(problem.get("detail") or self.title or f"HTTP {status}")
+        # API Gateway's own refusals (IAM auth, throttling) are {"message": ...}, not problem+json.
+        self.detail = str(
+            problem.get("detail") or problem.get("message") or self.title or f"HTTP {status}"
+        )
         self.retryable = bool(problem.get("retryable", False))
         self.upstream_code = _int_or_none(problem.get("upstream_code"))
         self.push_id = _str_or_none(problem.get("push_id"))
