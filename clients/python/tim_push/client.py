@@ -92,9 +92,16 @@ class TimPushClient:
         retries, so the push is sent at most once however often it is retried.
         """
         body = _push_body(
-            audience, text, message, notification, sender, offline_ttl_seconds, send_at,
-            keep_in_history, extra,
-        )  # fmt: skip
+            audience,
+            text=text,
+            message=message,
+            notification=notification,
+            sender=sender,
+            offline_ttl_seconds=offline_ttl_seconds,
+            send_at=send_at,
+            keep_in_history=keep_in_history,
+            extra=extra,
+        )
         key = idempotency_key or new_idempotency_key()
         answer = self._http.request("POST", "/v1/pushes", body=body, idempotency_key=key)
         return cast(PushAnswer, answer.body)
@@ -115,9 +122,16 @@ class TimPushClient:
     ) -> DryRunAnswer:
         """POST /v1/pushes with dry_run: every check, the exact upstream body; consumes nothing."""
         body = _push_body(
-            audience, text, message, notification, sender, offline_ttl_seconds, send_at,
-            keep_in_history, extra,
-        )  # fmt: skip
+            audience,
+            text=text,
+            message=message,
+            notification=notification,
+            sender=sender,
+            offline_ttl_seconds=offline_ttl_seconds,
+            send_at=send_at,
+            keep_in_history=keep_in_history,
+            extra=extra,
+        )
         body["dry_run"] = True
         answer = self._http.request(
             "POST", "/v1/pushes", body=body, idempotency_key=idempotency_key
@@ -158,16 +172,19 @@ class TimPushClient:
         return cast(PushPage, self._http.request("GET", "/v1/pushes", query=present).body)
 
     def iter_pushes(self, **filters: Any) -> Iterator[PushRecord]:
-        """Every push matching `filters` (those of list_pushes), following the cursor."""
+        """Every push matching `filters` (those of list_pushes), following the cursor.
+
+        The cursor is bound to its filters, so each page request repeats them unchanged.
+        """
         filters.pop("cursor", None)
         cursor: str | None = None
         while True:
             page = self.list_pushes(**filters, cursor=cursor)
             yield from page["pushes"]
+            # A page may be short, even empty, while more follow: only a null cursor ends it.
             cursor = page.get("next_cursor")
             if not cursor:
                 return
-            # The cursor is bound to its filters; sending them again with it is the contract.
 
     def cancel_push(self, push_id: str) -> PushRecord:
         """DELETE /v1/pushes/{id}: cancel a scheduled push (Conflict `not_cancellable` else)."""
@@ -256,6 +273,7 @@ class TimPushClient:
 
 def _push_body(
     audience: Mapping[str, Any],
+    *,
     text: str | None,
     message: Mapping[str, Any] | None,
     notification: Mapping[str, Any] | None,

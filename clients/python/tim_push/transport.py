@@ -98,9 +98,7 @@ class Transport:
         if idempotency_key is not None:
             headers["idempotency-key"] = idempotency_key
         give_up_at = self._clock() + self._timeouts.retry_budget
-        attempt = 0
         while True:
-            attempt += 1
             try:
                 return self._once(method, url, headers, payload, idempotency_key)
             except _Retryable as retry:
