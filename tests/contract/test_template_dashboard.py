@@ -14,8 +14,8 @@ from devstack.template import resources_of_type
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = [ROOT / "layers" / "common" / "push_common", ROOT / "functions"]
 NAMESPACE = "TimPushGateway"
-# count("X"), gauge("X", ...), count_by("X", ...) are the only ways the code emits a metric.
-EMITTED = re.compile(r"\b(?:count|gauge|count_by)\(\s*\"([A-Za-z]+)\"")
+# count / count_by / gauge / timing ("X", ...) are the only ways the code emits a metric.
+EMITTED = re.compile(r"\b(?:count|count_by|gauge|timing)\(\s*\"([A-Za-z]+)\"")
 SUB = re.compile(r"\$\{([A-Za-z0-9:.]+)\}")
 
 

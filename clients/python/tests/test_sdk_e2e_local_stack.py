@@ -96,6 +96,23 @@ def test_unsigned_requests_still_act_as_the_default_or_chosen_principal(stack) -
     assert chosen.status == 202, chosen.body
 
 
+def test_a_signed_request_cannot_pick_another_principal_by_header(stack) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{stack.url}/v1/pushes"
+    body = json.dumps({"audience": {"all": True}, "message": {"text": "x"}, "dry_run": True})
+    headers = {"content-type": "application/json", "x-local-caller-arn": "arn:aws:iam::1:user/x"}
+    signed = AWSRequest(method="POST", url=url, data=body.encode(), headers=headers)
+    SigV4Auth(Credentials(KEY_ID, SECRET), "execute-api", REGION).add_auth(signed)
+    reply = stack_client.request("POST", url, body, headers=dict(signed.headers.items()))
+    assert reply.status == 200, reply.body  # acted as CALLER, who may address everyone
+    unsigned = stack_client.request("POST", url, body, headers=headers)
+    assert unsigned.status == 403
+    assert unsigned.json()["code"] == "broadcast_not_allowed"
+
+
 def test_a_wrong_secret_is_refused_with_403(signed_env, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
     with pytest.raises(Forbidden) as caught:

@@ -32,6 +32,11 @@ def count_by(name: str, dimension: str, value: str) -> None:
         metric.add_dimension(name=dimension, value=value)
 
 
-def gauge(name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
-    """A measured value (a level or a duration), flushed with the invocation's other metrics."""
-    metrics.add_metric(name=name, unit=unit, value=value)
+def gauge(name: str, value: float) -> None:
+    """A measured level (e.g. slots used), flushed with the invocation's other metrics."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def timing(name: str, milliseconds: float) -> None:
+    """A measured duration, flushed with the invocation's other metrics."""
+    metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=milliseconds)

@@ -19,13 +19,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
-from aws_lambda_powertools.metrics import MetricUnit
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, SSLError
 
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import GatewayError, UpstreamTimeout
-from push_common.observability import count, gauge, logger
+from push_common.observability import count, logger, timing
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
 from push_common.tim_wire import (
@@ -217,7 +216,7 @@ class TimClient:
             "url": redact_url(url),
         }
         # Operator dashboard: every attempt's latency, and attempts without a clean answer.
-        gauge("UpstreamLatency", duration_ms, MetricUnit.Milliseconds)
+        timing("UpstreamLatency", duration_ms)
         if failure is not None or error_code:
             count("UpstreamErrors")
         logger.debug("tim attempt", **fields)
