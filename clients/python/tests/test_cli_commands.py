@@ -147,6 +147,20 @@ def test_no_endpoint_exits_2(cli) -> None:
     assert "TIM_PUSH_ENDPOINT" in run.err
 
 
+def test_no_credentials_exits_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    run = cli("quota")
+    assert run.code == 2
+    assert "no AWS credentials" in run.err
+
+
+def test_an_unknown_profile_exits_2(cli) -> None:
+    run = cli("quota", "--profile", "no-such-profile")
+    assert run.code == 2
+    assert "no-such-profile" in run.err
+
+
 def test_a_refusal_prints_detail_and_each_field_and_exits_1(stub: StubGateway, cli) -> None:
     errors = [{"field": "audience.tags.any[0]", "message": "tag is empty", "upstream_code": 90020}]
     stub.problem(422, "validation_failed", detail="1 field is invalid", errors=errors)

@@ -36,15 +36,15 @@ class Signer:
         try:
             session = botocore.session.Session(profile=profile)
             found = credentials or session.get_credentials()
+            self.region = region or _region_for(endpoint, session)
         except BotoCoreError as exc:  # e.g. an unknown profile name
-            raise ConfigurationError(f"cannot load AWS credentials: {exc}") from exc
+            raise ConfigurationError(f"cannot load the AWS configuration: {exc}") from exc
         if found is None:
             raise ConfigurationError(
                 "no AWS credentials found (environment, shared config/profile, SSO or instance "
                 "role); for the local stack see the README's SigV4 section"
             )
         self._credentials: Credentials = found
-        self.region = region or _region_for(endpoint, session)
 
     def sign(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes
@@ -52,7 +52,10 @@ class Signer:
         """Headers to send: `headers` plus X-Amz-Date, Authorization (and the session token)."""
         request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
         # Frozen per request: refreshable (role) credentials may rotate between two requests.
-        frozen = self._credentials.get_frozen_credentials()
+        try:
+            frozen = self._credentials.get_frozen_credentials()
+        except BotoCoreError as exc:  # e.g. an expired SSO session that cannot refresh
+            raise ConfigurationError(f"cannot refresh the AWS credentials: {exc}") from exc
         SigV4Auth(frozen, SERVICE, self.region).add_auth(request)
         return {str(k): str(v) for k, v in request.headers.items()}
 
