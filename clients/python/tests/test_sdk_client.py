@@ -282,6 +282,22 @@ def test_a_connection_that_never_opened_is_retried_then_reported(
     assert len(fake_time.slept) == 2  # 2 s apart within a 5 s budget
 
 
+def test_a_tls_failure_is_a_transport_error_not_an_unknown_outcome(
+    stub: StubGateway, fake_time: FakeTime
+) -> None:
+    client = TimPushClient(
+        stub.url.replace("http://", "https://"),  # the stub speaks plain HTTP
+        timeouts=Timeouts(connect=1, read=1, retry_budget=10),
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
+    with pytest.raises(TransportError) as caught:
+        client.quota()
+    assert not isinstance(caught.value, ResponseTimeout)
+    assert "TLS" in str(caught.value)
+    assert fake_time.slept == []
+
+
 def test_no_answer_in_time_is_not_retried(stub: StubGateway, fake_time: FakeTime) -> None:
     stub.answer(202, ACCEPTED, delay=1.0)
     client = TimPushClient(

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, SSLError
 
 from tim_push import __version__
 from tim_push.errors import (
@@ -131,6 +131,11 @@ class Transport:
             # Nothing reached the gateway: safe to try again.
             error = TransportError(f"cannot connect to {url}: {_reason(exc)}", idempotency_key=key)
             raise _Retryable(error, MAX_CONNECT_RETRY_PAUSE) from None
+        except SSLError as exc:
+            # Certificate or handshake trouble: a configuration problem, not worth a retry.
+            raise TransportError(
+                f"TLS error with {url}: {_reason(exc)}", idempotency_key=key
+            ) from None
         except HTTPError as exc:
             raise ResponseTimeout(
                 f"no answer from {url} ({_reason(exc)}); the outcome is unknown",
