@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-1
 
 .PHONY: dev run test check fmt invoke build deploy bench soak reliability clean
 
-$(STAMP): requirements-dev.txt layers/common/pyproject.toml scripts/bootstrap.sh
+$(STAMP): requirements-dev.txt layers/common/pyproject.toml clients/python/pyproject.toml scripts/bootstrap.sh
 	VENV=$(VENV) scripts/bootstrap.sh
 
 dev: $(STAMP)
@@ -24,13 +24,14 @@ $(NODE_STAMP): devstack/package.json devstack/package-lock.json
 run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev node  ## every suite of tests/README.md (unit, integration, contract, local_stack, proofs), coverage floor 90 %
+test: dev node  ## every suite of tests/README.md (unit, integration, contract, local_stack, proofs) + clients/python, coverage floor 90 %
 	$(BIN)/pytest --cov --cov-report=term
 
 check: dev  ## read-only quality gates
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	cd clients/python && $(abspath $(BIN))/mypy  # the SDK and its tests on its oldest Python (3.10)
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m openapi.generate --check
 	$(BIN)/pytest -q -p no:cacheprovider --no-cov tests/contract/test_layering.py

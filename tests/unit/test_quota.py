@@ -183,3 +183,15 @@ def test_throttled_dynamodb_is_a_503_with_retry_after(clock: Clock) -> None:
         "aws_throttled",
         1,
     )
+
+
+def test_each_reservation_reports_the_slots_used_for_the_dashboard(ddb: Any, clock: Clock) -> None:
+    from push_common.observability import metrics
+
+    metrics.clear_metrics()
+    quota = store(ddb, clock)
+    quota.reserve()
+    clock.advance(2)
+    quota.reserve()
+    assert metrics.metric_set["QuotaUsed"]["Value"] == [1.0, 2.0]
+    metrics.clear_metrics()

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from push_common.aws_errors import as_dependency_error, error_code
 from push_common.errors import QuotaExceeded
+from push_common.observability import gauge
 from push_common.quota_calendar import QuotaCalendar
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ class QuotaStore:
             same_day = old is None or old.get("day_key", {}).get("S") == day
             ok, old = self._try_reserve(now, day, same_day=same_day)
             if ok:
-                return Reservation(day=day, at_ms=now, used=int(old["used"]["N"]))
+                used = int(old["used"]["N"])
+                gauge("QuotaUsed", used)  # operator dashboard: slots used today, after this one
+                return Reservation(day=day, at_ms=now, used=used)
             self._raise_if_refused(old, now, day)
         raise QuotaExceeded("quota item is contended; retry", code="push_interval", retry_after=1)
 

@@ -27,7 +27,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, ReadT
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import GatewayError, OutcomeUnknown, UpstreamTimeout
-from push_common.observability import logger
+from push_common.observability import count, logger, timing
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
 from push_common.tim_http import AnswerTooLarge, TrackedHttp
@@ -229,13 +229,18 @@ class TimClient:
         failure: str | None = None,
     ) -> None:
         error_code = response["ErrorCode"] if response else None
+        duration_ms = round((self._clock() - started) * 1000, 1)
         fields: dict[str, Any] = {
             "command": call.command,
             "attempt": call.attempt,
             "error_code": error_code,
-            "duration_ms": round((self._clock() - started) * 1000, 1),
+            "duration_ms": duration_ms,
             "url": redact_url(url),
         }
+        # Operator dashboard: every attempt's latency, and attempts without a clean answer.
+        timing("UpstreamLatency", duration_ms)
+        if failure is not None or error_code:
+            count("UpstreamErrors")
         logger.debug("tim attempt", **fields)
         if failure is not None:
             logger.warning("tim attempt failed", failure=failure, **fields)
