@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-1
 
 .PHONY: dev run test check fmt invoke build deploy bench soak reliability clean
 
-$(STAMP): requirements-dev.txt layers/common/pyproject.toml scripts/bootstrap.sh
+$(STAMP): requirements-dev.txt layers/common/pyproject.toml clients/python/pyproject.toml scripts/bootstrap.sh
 	VENV=$(VENV) scripts/bootstrap.sh
 
 dev: $(STAMP)
@@ -24,15 +24,17 @@ $(NODE_STAMP): devstack/package.json devstack/package-lock.json
 run: dev node  ## the local stack on 127.0.0.1:$${PORT:-3000}
 	$(BIN)/python -m devstack
 
-test: dev node  ## unit + integration + contract (+ reliability, faults, fuzz, hygiene), coverage floor 90 %
+test: dev node  ## every suite of tests/README.md (unit, integration, contract, local_stack, proofs) + clients/python, coverage floor 90 %
 	$(BIN)/pytest --cov --cov-report=term
 
 check: dev  ## read-only quality gates
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	cd clients/python && $(abspath $(BIN))/mypy  # the SDK and its tests on its oldest Python (3.10)
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m openapi.generate --check
+	$(BIN)/pytest -q -p no:cacheprovider --no-cov tests/contract/test_layering.py
 
 fmt: dev
 	$(BIN)/ruff format .
@@ -56,7 +58,7 @@ deploy: build  ## sam deploy of the built template (needs AWS credentials; see s
 
 # make bench BENCH_ARGS="--write bench/RESULTS.md"   (options: python -m bench.run --help)
 BENCH_ARGS ?=
-bench: dev node  ## warm latency, cold start, size, calls per push as ratios (design §10); ~3-5 min
+bench: dev node  ## warm latency, cold start, size, calls per push as ratios (docs/architecture.md §10); ~3-5 min
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Longer, bounded, loopback-only runs: the load test at full size and the fuzz suite with more
@@ -69,7 +71,7 @@ soak: dev node  ## load test (50 clients x 60 s) + fuzz (FUZZ_EXAMPLES), with fi
 	LOAD_CLIENTS=$(SOAK_CLIENTS) LOAD_SECONDS=$(SOAK_SECONDS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	timeout --kill-after=30 $(SOAK_TIMEOUT) $(BIN)/pytest -s -q -p no:cacheprovider \
 		--timeout=$(SOAK_TIMEOUT) --allow-hosts=127.0.0.1,::1,localhost \
-		tests/load $(wildcard tests/fuzz)
+		tests/proofs/load $(wildcard tests/proofs/fuzz)
 
-reliability: dev node  ## one command: reliability/faults/fuzz/load/hygiene/authz suites + report
+reliability: dev node  ## one command: the suites of tests/proofs/ (reliability, faults, fuzz, load, hygiene, authz) + report
 	VENV=$(VENV) scripts/reliability_report.sh

@@ -82,7 +82,7 @@ def _figures(function: str, c: Counter[str], levels: Counter[str], n: int) -> li
         Figure(f"calls {f}: pydantic models built/push", c["pydantic models built"] / n, "", 0),
         Figure(f"calls {f}: INFO log lines/push", levels["INFO"] / n, "", 1),
     ]  # fmt: skip
-    if f == "push_event":  # the outcome event is part of the design (§4)
+    if f == "push_event":  # the outcome event is part of the event path (docs/architecture.md §4)
         out.append(Figure(f"calls {f}: PutEvents/push", c["aws:events.PutEvents"] / n, "", 1))
     elif other_aws:
         out.append(Figure(f"calls {f}: other AWS/push", sum(other_aws.values()) / n, "", 0))

@@ -1,4 +1,5 @@
-"""`python -m bench.run` (`make bench`): every figure of design §10 with its target and verdict.
+"""`python -m bench.run` (`make bench`): every figure of docs/architecture.md §10 with its target
+and verdict.
 
 Options: --warm-n N (timed pushes, default 400), --cold-runs N (processes per function and per
 baseline, default 10, at least 10 for the record), --no-build (never run `make build`),
@@ -64,7 +65,7 @@ def write_record(path: Path, figures: list[Figure], details: list[str], env: str
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     kept = old.split(marker, 1)[1] if marker in old else "\n"
     body = [
-        "# Bench record (design §10)",
+        "# Bench record (docs/architecture.md §10)",
         "",
         f"Reproduce: `{COMMAND}` (or `.venv/bin/python -m bench.run --write bench/RESULTS.md`).",
         "",

@@ -16,6 +16,7 @@ from devstack.apigw import to_response as result_to_response
 from devstack.config import ACCOUNT_ID, DEFAULT_CALLER_ARN
 from devstack.events import LocalEvents, MalformedRequest
 from devstack.routes import MethodNotAllowed, Router
+from devstack.sigv4 import SignatureRejected, SigV4Verifier, is_signed
 from devstack.workers import InvocationError
 
 LOCAL_EVENTS_PATH = "/_local/events"
@@ -32,11 +33,13 @@ class Adapter:
         invoke: Callable[[str, dict[str, Any]], Any],
         events: LocalEvents,
         sandbox_url: str | None = None,
+        verifier: SigV4Verifier | None = None,
     ) -> None:
         self._router = router
         self._invoke = invoke
         self._events = events
         self._sandbox_url = sandbox_url
+        self._verifier = verifier
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """The response API Gateway + Lambda would give (local endpoints aside)."""
@@ -53,9 +56,12 @@ class Adapter:
             )
             response.headers.append(("allow", ", ".join(match.allowed)))
             return response
-        caller = next((v for n, v in request.headers if n.lower() == CALLER_HEADER), None)
+        try:
+            caller = self._caller(request)
+        except SignatureRejected as exc:
+            return problem(403, "Forbidden", exc.detail, exc.code)
         request_id = str(uuid.uuid4())
-        event = build_event(request, match, caller or DEFAULT_CALLER_ARN, request_id)
+        event = build_event(request, match, caller, request_id)
         try:
             result = self._invoke(match.function, event)
         except InvocationError as exc:
@@ -64,6 +70,22 @@ class Adapter:
         response = result_to_response(result)
         response.headers.append(("apigw-requestid", request_id))
         return response
+
+    def _caller(self, request: HttpRequest) -> str:
+        """The principal API Gateway would pass on: the signer's, else the local default.
+
+        Unsigned requests stay allowed (plain curl) and may pick a principal by header; a signed
+        one is verified like API Gateway would, and then the header cannot override it.
+        """
+        if self._verifier is not None and "x-amz-signature=" in request.query.lower():
+            detail = "query-string (presigned) signatures are not supported by the local stack"
+            raise SignatureRejected("invalid_signature", detail)
+        if self._verifier is not None and is_signed(request.headers):
+            return self._verifier.verify(
+                request.method, request.path, request.query, request.headers, request.body
+            )
+        header = next((v for n, v in request.headers if n.lower() == CALLER_HEADER), None)
+        return header or DEFAULT_CALLER_ARN
 
     def _local_pushes(self) -> HttpResponse:
         """What each push reached in the sandbox (task id, recipients), for people trying it."""

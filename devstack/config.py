@@ -1,4 +1,7 @@
-"""Settings of the local stack, read from the environment once at start-up (design §5, §8)."""
+"""Settings of the local stack, read from the environment once at start-up.
+
+See docs/architecture.md §5 (configuration) and §8 (the local stack).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ DEV_KEY = "tim-push-gateway-local-dev-key-not-a-secret"
 DEFAULT_PORT = 3000
 ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs it builds agree with ours
 DEFAULT_CALLER_ARN = "arn:aws:iam::000000000000:user/local-developer"
+# SigV4 key pair the adapter verifies signed requests against. Public on purpose, like DEV_KEY:
+# it only ever opens the loopback-only local stack.
+DEV_ACCESS_KEY_ID = "AKIALOCALDEVELOPER00"
+DEV_SECRET_ACCESS_KEY = "local-dev-secret-access-key-not-a-secret"
 # Variables a developer may set to shape the functions' behaviour locally.
 FUNCTION_OVERRIDES = (
     "PUSH_DAILY_LIMIT",
@@ -41,6 +48,10 @@ class StackConfig:
     function_overrides: Mapping[str, str] = field(default_factory=dict)
     # The template's PartnerAccounts: other accounts that may put (allowed) events on the bus.
     partner_accounts: str = ""
+    # The key pair SigV4-signed requests are verified against, and whom it stands for.
+    access_key_id: str = DEV_ACCESS_KEY_ID
+    secret_access_key: str = field(default=DEV_SECRET_ACCESS_KEY, repr=False)
+    caller_arn: str = DEFAULT_CALLER_ARN
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -66,4 +77,7 @@ class StackConfig:
             sandbox_dedup_window_seconds=float(env.get("SANDBOX_DEDUP_WINDOW_SECONDS") or 1.0),
             function_overrides=overrides,
             partner_accounts=env.get("PARTNER_ACCOUNTS") or "",
+            access_key_id=env.get("LOCAL_AWS_ACCESS_KEY_ID") or DEV_ACCESS_KEY_ID,
+            secret_access_key=env.get("LOCAL_AWS_SECRET_ACCESS_KEY") or DEV_SECRET_ACCESS_KEY,
+            caller_arn=env.get("LOCAL_CALLER_ARN") or DEFAULT_CALLER_ARN,
         )

@@ -19,6 +19,7 @@ from devstack.intrinsics import evaluate, parameter_values
 from devstack.lambda_env import function_env
 from devstack.pool import FunctionPool
 from devstack.routes import Router
+from devstack.sigv4 import LocalCredentials, SigV4Verifier
 from devstack.template import TEMPLATE, FunctionSpec, functions, load_template, route_table
 from devstack.workers import InvocationError
 
@@ -102,7 +103,13 @@ class LocalStack:
             )
         events = self._local_events(specs)
         router = Router(route_table(self._template))
-        adapter = Adapter(router, self.invoke, events, self.backends.sandbox_url)
+        verifier = SigV4Verifier(
+            LocalCredentials(
+                self.config.access_key_id, self.config.secret_access_key, self.config.caller_arn
+            ),
+            self.config.region,
+        )
+        adapter = Adapter(router, self.invoke, events, self.backends.sandbox_url, verifier)
         self._server = AdapterServer(adapter, self.config.port)
         self._server.start()
         threading.Thread(target=self._warm, daemon=True).start()

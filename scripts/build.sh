@@ -7,7 +7,7 @@
 #   manylinux aarch64 wheels for the target (`pip download --platform ... --only-binary`), so only
 #   PyPI is needed. It does need a real python3.13 on PATH, which pyenv does not provide.
 # - SAM ships no .pyc and Lambda's /opt and /var/task are read-only, so without precompiling every
-#   cold start would compile pydantic & co. again (design §10).
+#   cold start would compile pydantic & co. again (docs/architecture.md §10).
 # Extra arguments go to `sam build` (e.g. `scripts/build.sh --no-cached`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

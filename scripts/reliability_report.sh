@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 LOG="${RELIABILITY_LOG:-${TMPDIR:-/tmp}/tim-push-gateway-reliability.log}"
 TIMEOUT="${RELIABILITY_TIMEOUT:-1800}"
-SUITES=(tests/reliability tests/faults tests/fuzz tests/load tests/hygiene tests/authz)
+SUITES=(tests/proofs/reliability tests/proofs/faults tests/proofs/fuzz tests/proofs/load tests/proofs/hygiene
+  tests/proofs/authz)
 # `name: key=value …` lines, plus the fuzz summaries (`fuzz: ROUTE: N cases, M failures …`).
 FIGURE='^([a-z][a-z0-9_-]*: ([a-z][a-z0-9_%.]*=[^ ]+ ?)+|fuzz: .* cases, [0-9]+ failures)'
 

@@ -1,39 +1,19 @@
-"""Fixtures shared by every test: a known environment and clean caches around each test."""
+"""Fixtures shared by every test: a known environment and clean caches around each test.
+
+The local-stack fixtures (`local_stack`, one per session; `stack_factory`, per test) are
+available to every suite that talks HTTP to a stack (tests/support/stack_fixtures.py).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ROOT / "events"
+from tests.support.env import BASE_ENV, clear_process_caches
+from tests.support.stack_fixtures import local_stack, stack_factory
 
-BASE_ENV = {
-    "TIM_SECRET_ID": "tim-push-gateway/admin",
-    "TIM_REGION": "singapore",
-    "QUOTA_TABLE": "push-quota",
-    "PUSHES_TABLE": "push-records",
-    "PUSH_DAILY_LIMIT": "100",
-    "PUSH_MIN_INTERVAL_MS": "1000",
-    "QUOTA_TIMEZONE": "Asia/Shanghai",
-    "POWERTOOLS_SERVICE_NAME": "tim-push-gateway",
-    "POWERTOOLS_METRICS_NAMESPACE": "TimPushGateway",
-    "POWERTOOLS_DEV": "false",
-    "AWS_DEFAULT_REGION": "ap-southeast-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-}
-
-
-def clear_process_caches() -> None:
-    """Forget every cached setting, client, secret and UserSig of push_common."""
-    from push_common import caches
-
-    caches.clear_all()
+__all__ = ["gateway_env", "local_stack", "stack_factory"]
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +33,3 @@ def gateway_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clear_process_caches()
     yield
     clear_process_caches()
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """One file of `events/`, the same files `sam local invoke -e` takes."""
-    data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
-    return data

@@ -1,4 +1,4 @@
-"""The nine attribute/tag commands of upstream doc §2.2-2.10 over SandboxState."""
+"""The nine attribute/tag commands of docs/upstream.md §2.2-2.10 over SandboxState."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Query-string checks every REST call passes before its command runs (upstream doc §1.1)."""
+"""Query-string checks every REST call passes before its command runs (docs/upstream.md §1.1)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from devstack.sandbox.errors import JsonObj
 
 # `accept_then_*`: the call is processed (a push is accepted and broadcast) and only then is the
 # answer lost, slow, an HTTP error, garbage, cut short or an internal-error code, which is how a
-# maybe-sent attempt looks from the gateway (docs/architecture.md §6).
+# maybe-sent attempt looks from the gateway (docs/decisions.md §3).
 AFTER_ACCEPT = ("delay", "close", "http_status", "non_json", "truncated", "error_code")
 KINDS = (
     "error_code",

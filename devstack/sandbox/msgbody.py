@@ -1,4 +1,4 @@
-"""Checks of `MsgBody` elements (upstream doc §4) and `OfflinePushInfo` (§4.9)."""
+"""Checks of `MsgBody` elements and `OfflinePushInfo` (docs/upstream.md §4, §4.9)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from devstack.sandbox.errors import ApiError
 
 # Tencent's newer docs de-duplicate a MsgRandom "within one second", older ones for 7 days; the
-# sandbox takes the strict reading by default (docs/upstream.md §7).
+# sandbox takes the strict reading by default (docs/upstream.md §9).
 DEDUP_WINDOW_SECONDS = 1.0
 
 

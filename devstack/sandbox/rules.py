@@ -1,4 +1,4 @@
-"""Every im_push rule of upstream doc §10, each with its documented error code."""
+"""Every im_push rule of docs/upstream.md §10, each with its documented error code."""
 
 from __future__ import annotations
 

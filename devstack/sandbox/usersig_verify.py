@@ -1,4 +1,4 @@
-"""Server-side check of a TLSSigAPIv2 UserSig, as Tencent IM does it (upstream doc §6.1)."""
+"""Server-side check of a TLSSigAPIv2 UserSig, as Tencent IM does it (docs/upstream.md §6.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""HTTP API: user tags and attributes (design §3.3). Routing only; the work is in push_common."""
+"""HTTP API: user tags and attributes (docs/architecture.md §3.3).
+
+Routing only; the work is in push_common.
+"""
 
 from __future__ import annotations
 
@@ -8,68 +11,68 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from push_common.audience import models, names, service
-from push_common.audience.caller import DeadlineCaller
 from push_common.audience.rules import parse_accounts_query
-from push_common.audience.validation import parse
+from push_common.audience.validation import validate_model
 from push_common.body import decode_json_object
-from push_common.edge.http import HttpResponse, json_response
+from push_common.edge.http import ApiGatewayResponse, json_response
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.settings import get_settings
+from push_common.tim_caller import DeadlineCaller
 from push_common.tim_client import get_tim_client
 
 app = Router()
 
 
 @app.route("GET", "/v1/attribute-names")
-def get_attribute_names(request: HttpRequest) -> HttpResponse:
+def get_attribute_names(request: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, names.list_attribute_names(_client(request)))
 
 
 @app.route("PUT", "/v1/attribute-names")
-def put_attribute_names(request: HttpRequest) -> HttpResponse:
-    body = parse(models.SetAttributeNames, _body(request))
+def put_attribute_names(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.SetAttributeNames, _body(request))
     result = names.set_attribute_names(_client(request), body, principal=request.caller)
     return json_response(200, result)
 
 
 @app.route("GET", "/v1/users/attributes")
-def get_user_attributes(request: HttpRequest) -> HttpResponse:
+def get_user_attributes(request: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, service.get_user_attributes(_client(request), _accounts(request)))
 
 
 @app.route("PATCH", "/v1/users/attributes")
-def patch_user_attributes(request: HttpRequest) -> HttpResponse:
-    body = parse(models.SetUserAttributes, _body(request))
+def patch_user_attributes(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.SetUserAttributes, _body(request))
     return json_response(200, service.set_user_attributes(_client(request), body))
 
 
 @app.route("POST", "/v1/users/attributes/remove")
-def remove_user_attributes(request: HttpRequest) -> HttpResponse:
-    body = parse(models.RemoveUserAttributes, _body(request))
+def remove_user_attributes(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.RemoveUserAttributes, _body(request))
     return json_response(200, service.remove_user_attributes(_client(request), body))
 
 
 @app.route("GET", "/v1/users/tags")
-def get_user_tags(request: HttpRequest) -> HttpResponse:
+def get_user_tags(request: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, service.get_user_tags(_client(request), _accounts(request)))
 
 
 @app.route("POST", "/v1/users/tags")
-def add_user_tags(request: HttpRequest) -> HttpResponse:
-    body = parse(models.UserTags, _body(request))
+def add_user_tags(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.UserTags, _body(request))
     return json_response(200, service.add_user_tags(_client(request), body))
 
 
 @app.route("POST", "/v1/users/tags/remove")
-def remove_user_tags(request: HttpRequest) -> HttpResponse:
-    body = parse(models.UserTags, _body(request))
+def remove_user_tags(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.UserTags, _body(request))
     return json_response(200, service.remove_user_tags(_client(request), body))
 
 
 @app.route("POST", "/v1/users/tags/clear")
-def clear_user_tags(request: HttpRequest) -> HttpResponse:
-    body = parse(models.ClearTags, _body(request))
+def clear_user_tags(request: HttpRequest) -> ApiGatewayResponse:
+    body = validate_model(models.ClearTags, _body(request))
     return json_response(200, service.clear_user_tags(_client(request), body))
 
 

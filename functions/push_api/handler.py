@@ -7,7 +7,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from push_common.edge.http import HttpResponse, idempotency_key, json_response, stored_response
+from push_common.edge.http import (
+    ApiGatewayResponse,
+    idempotency_key,
+    json_response,
+    stored_response,
+)
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
@@ -20,7 +25,7 @@ app = Router()
 
 
 @app.route("POST", "/v1/pushes")
-def create_push(request: HttpRequest) -> HttpResponse:
+def create_push(request: HttpRequest) -> ApiGatewayResponse:
     deps = default_deps()
     caller = request.identity
     ctx = PushContext(
@@ -40,18 +45,18 @@ def create_push(request: HttpRequest) -> HttpResponse:
 
 
 @app.route("GET", "/v1/pushes")
-def list_push_records(request: HttpRequest) -> HttpResponse:
+def list_push_records(request: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, list_pushes(request.query, default_listing()))
 
 
 @app.route("GET", "/v1/pushes/{push_id}")
-def get_push_record(request: HttpRequest) -> HttpResponse:
+def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
     push_id = parse_push_id(request.path_parameters.get("push_id"))
     return json_response(200, get_record(default_deps().records, push_id))
 
 
 @app.route("GET", "/v1/quota")
-def get_quota(_: HttpRequest) -> HttpResponse:
+def get_quota(_: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, handle_quota(default_deps()))
 
 

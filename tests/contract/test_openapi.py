@@ -1,6 +1,6 @@
 """`openapi/openapi.yaml` agrees with template.yaml, the models, the error model and events/.
 
-Static checks (no network). The fuzz tests in tests/fuzz check real answers against the same
+Static checks (no network). The fuzz tests in tests/proofs/fuzz check real answers against the same
 document.
 """
 
@@ -37,11 +37,10 @@ from push_common.push.record_views import parse_push_id, record_view
 from push_common.push.records import NewPush, PushAnswer, PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.wire import im_push_body
-from push_common.quota import IntervalWait
-from push_common.quota_calendar import QuotaSnapshot
+from push_common.quota import IntervalWait, QuotaSnapshot
 from push_common.tim_client import UpstreamError
 from push_common.upstream_codes import UPSTREAM_CODES
-from tests.openapi_spec import (
+from tests.support.openapi_spec import (
     document,
     documented_routes,
     operation,
@@ -268,7 +267,7 @@ def test_oracle_catches_an_undocumented_status_and_a_wrong_body() -> None:
         validator({"$ref": "#/components/schemas/Problem"}).validate({"status": 200})
 
 
-# --- push records (design §3.5) -------------------------------------------------------------------
+# --- push records (docs/architecture.md §3.5) -------------------------------------------------
 
 PUSHES_TABLE = "push-records"
 

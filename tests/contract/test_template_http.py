@@ -1,4 +1,4 @@
-"""HTTP API of template.yaml against design §3: every route, its function, IAM auth."""
+"""HTTP API of template.yaml against docs/architecture.md §3: every route, its function, IAM."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.stack_client import Reply, StackProcess, request
-from tests.unit.audience.openapi_check import validate_response
+from tests.support.openapi_check import validate_response
+from tests.support.stack_client import Reply, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

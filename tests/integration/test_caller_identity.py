@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from devstack.config import ACCOUNT_ID
-from tests.integration.stack_client import Reply, StackProcess, request
+from tests.support.stack_client import Reply, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

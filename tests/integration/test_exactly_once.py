@@ -1,4 +1,4 @@
-"""At most one broadcast per logical push on every path (docs/architecture.md §6).
+"""At most one broadcast per logical push on every path (docs/decisions.md §3).
 
 Counted where it matters: the im_push CALLS the upstream sandbox received with the push's
 MsgRandom (the sandbox itself de-duplicates MsgRandom like Tencent, so counting accepted pushes
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from push_common.push.service import PushContext, msg_random_for
-from tests.integration.stack_client import Reply, StackProcess, request
+from tests.support.stack_client import Reply, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

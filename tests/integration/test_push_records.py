@@ -1,4 +1,4 @@
-"""Push records over real HTTP (design §3.5): push, then look the record up, then list.
+"""Push records over real HTTP (docs/architecture.md §3.5): push, get the record, then list.
 
 A stack of its own: listings see only this module's pushes, and the sandbox faults it queues
 cannot meet another module's push. Every answer is also checked against the OpenAPI document.
@@ -16,8 +16,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from tests.integration.stack_client import Reply, StackProcess, request
-from tests.openapi_spec import response_problems
+from tests.support.openapi_spec import response_problems
+from tests.support.stack_client import Reply, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.stack_client import Reply, StackFactory, StackProcess, request
+from tests.support.stack_client import Reply, StackFactory, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

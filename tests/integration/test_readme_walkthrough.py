@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.stack_client import ROOT, StackProcess, request
+from tests.support.stack_client import ROOT, StackProcess, request
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from moto import mock_aws
 from pydantic import ValidationError
 
 from push_common import caches
-from push_common.credentials import AdminCredentials, SecretInvalid, get_admin_credentials
-from push_common.errors import DependencyUnavailable, GatewayError
+from push_common.credentials import AdminCredentials, get_admin_credentials
+from push_common.errors import DependencyUnavailable, GatewayError, SecretInvalid
 
 SECRET_ID = "tim-push-gateway/admin"
 KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"

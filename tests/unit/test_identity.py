@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from push_common.edge.eventbridge import parse_push_requested
 from push_common.edge.http import caller_identity
 from push_common.errors import Forbidden, NotOwner
 from push_common.identity import (
@@ -18,8 +17,9 @@ from push_common.identity import (
     normalise_principal,
     same_principal,
 )
+from push_common.push.event_api import parse_push_requested
 from push_common.settings import Settings
-from tests.conftest import BASE_ENV, load_event
+from tests.support.env import BASE_ENV, load_event
 
 ACCT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCT}:role/orders"

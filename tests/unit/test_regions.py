@@ -1,4 +1,4 @@
-"""Regional hosts (upstream doc §1.2) and the TIM_BASE_URL override."""
+"""Regional hosts (docs/upstream.md §1.2) and the TIM_BASE_URL override."""
 
 from __future__ import annotations
 

@@ -578,3 +578,17 @@ def test_get_tim_client_uses_the_base_url_override(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("TIM_BASE_URL", "http://127.0.0.1:9/")
     caches.clear_all()
     assert get_tim_client()._base == "http://127.0.0.1:9"
+
+
+# --- metrics for the operator dashboard ----------------------------------------------------
+def test_every_attempt_records_its_latency_and_failures_count_as_upstream_errors() -> None:
+    from push_common.observability import metrics
+
+    metrics.clear_metrics()
+    h = harness(envelope(91000), envelope(0))
+    h.client.call("im_get_tag", {"To_Account": ["a"]})
+    latency = metrics.metric_set["UpstreamLatency"]
+    assert latency["Unit"] == "Milliseconds"
+    assert len(latency["Value"]) == 2
+    assert metrics.metric_set["UpstreamErrors"]["Value"] == [1.0]
+    metrics.clear_metrics()

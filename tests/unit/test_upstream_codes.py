@@ -8,7 +8,7 @@ import pytest
 
 from push_common.upstream_codes import NO_TASK_CODES, UPSTREAM_CODES, UpstreamOutcome, outcome_for
 
-# docs/upstream.md §8: REST/common, account/signature, push and im_push codes.
+# docs/upstream.md §5.1 (REST/common), §5.2 (account/signature), §5.3 (push), §2.1 (im_push).
 DOC_5_1 = [*range(60002, 60022), 80002, 93000]
 DOC_5_2 = [70001, 70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70051, 70052]
 DOC_5_2 += [70107, 70114, 70169, 70202, 70206, 70398, 70402, 70403, 70500]
@@ -26,7 +26,7 @@ CONFIG_AUTH = [90009, 60006, 60010, 60012, 60016, 60020, 60021, 70002, 70003, 70
 CONFIG_AUTH += [70013, 70014, 70016, 70020, 70403]
 UNAVAILABLE = [91000, 90992, 90994, 90995, 70169, 70202, 70500, 60008, 60013, 60014]
 THROTTLED = [60007, 60011, 60018, 60019]
-# Everything else in the table is in the closed "no task created" list (docs/architecture.md §6).
+# Everything else in the table is in the closed "no task created" list (docs/decisions.md §3).
 MAYBE_A_TASK = [*UNAVAILABLE, 90107]
 
 

@@ -1,4 +1,4 @@
-"""UserSig minting (checked by an independent verifier, upstream doc §6.1) and its cache."""
+"""UserSig minting (checked by an independent verifier, docs/upstream.md §6.1) and its cache."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def decode(sig: str) -> dict[str, Any]:
 
 
 def verify(sig: str, *, key: str, sdkappid: int, identifier: str, now: float) -> bool:
-    """Independent check per upstream §6.1: HMAC-SHA256 of the TLS.* lines, then expiry."""
+    """Independent check per docs/upstream.md §6.1: HMAC-SHA256 of the TLS.* lines, then expiry."""
     doc = decode(sig)
     content = "".join(
         f"TLS.{name}:{value}\n"

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from push_common import caches
-from push_common.audience.caller import TimCaller
 from push_common.settings import get_settings
+from push_common.tim_caller import TimCaller
 from push_common.tim_client import get_tim_client
 
 _cached: tuple[float, dict[int, str]] | None = None

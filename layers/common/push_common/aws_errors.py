@@ -6,7 +6,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from push_common.errors import DependencyUnavailable, GatewayError
 
-_THROTTLED = frozenset(
+# Every AWS service we call answers throttling with one of these codes.
+THROTTLE_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
@@ -25,7 +26,7 @@ def as_dependency_error(exc: Exception, *, service: str) -> GatewayError:
     """A 503 with `Retry-After` naming the AWS service (never the request contents)."""
     if isinstance(exc, ClientError):
         code = error_code(exc)
-        if code in _THROTTLED:
+        if code in THROTTLE_CODES:
             return DependencyUnavailable(
                 f"{service} is throttling requests", code="aws_throttled", retry_after=1
             )

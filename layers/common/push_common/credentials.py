@@ -1,6 +1,7 @@
 """The Tencent IM admin credentials, read from Secrets Manager and cached with a max age.
 
-Secret shape (design §5): `{"sdkappid": 1400000000, "identifier": "administrator", "key": "…"}`.
+Secret shape (docs/architecture.md §5):
+`{"sdkappid": 1400000000, "identifier": "administrator", "key": "…"}`.
 Errors never carry the secret's value: only the names of the fields that are wrong.
 """
 
@@ -18,15 +19,12 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from push_common import caches, clients
-from push_common.errors import DependencyUnavailable, GatewayError
+from push_common.aws_errors import THROTTLE_CODES, error_code
+from push_common.errors import DependencyUnavailable, GatewayError, SecretInvalid
 from push_common.settings import get_settings
 
-_TRANSIENT_AWS_CODES = frozenset(
+_TRANSIENT_AWS_CODES = THROTTLE_CODES | frozenset(
     {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
         "InternalServiceError",
         "InternalServiceErrorException",
         "InternalFailure",
@@ -37,14 +35,6 @@ _TRANSIENT_AWS_CODES = frozenset(
     }
 )
 _RETRY_AFTER_SECONDS = 1
-
-
-class SecretInvalid(GatewayError):
-    """500: the admin secret is missing, unreadable or malformed (an operator must fix it)."""
-
-    status = 500
-    default_code = "secret_invalid"
-    title = "The Tencent IM admin secret is misconfigured"
 
 
 class AdminCredentials(BaseModel):
@@ -103,7 +93,7 @@ def _read_failure(name: str, cause: BaseException | None) -> GatewayError:
     if isinstance(cause, ConnectionError | HTTPClientError):
         return _unavailable(name, type(cause).__name__)
     if isinstance(cause, ClientError):
-        code = str(cause.response.get("Error", {}).get("Code", "unknown"))
+        code = error_code(cause) or "unknown"
         status = int(cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
         if code in _TRANSIENT_AWS_CODES or status >= 500:
             return _unavailable(name, code)

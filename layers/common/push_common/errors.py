@@ -123,6 +123,14 @@ class MethodNotAllowed(GatewayError):
         return {"Allow": ", ".join(self.allow)}
 
 
+class ReindexRefused(GatewayError):
+    """409: an attribute-names update is well-formed but would move or drop existing names."""
+
+    status = 409
+    default_code = "reindex_refused"
+    title = "Update would move or drop existing attribute names"
+
+
 class IdempotencyInProgress(GatewayError):
     status = 409
     default_code = "idempotency_in_progress"
@@ -155,12 +163,6 @@ class QuotaExceeded(GatewayError):
     default_code = "daily_quota_exhausted"
     title = "Push quota exceeded"
     default_retryable = True
-
-
-class UpstreamRejected(GatewayError):
-    status = 502
-    default_code = "upstream_rejected"
-    title = "Tencent IM rejected the call"
 
 
 class DependencyUnavailable(GatewayError):
@@ -198,3 +200,11 @@ class UpstreamTimeout(GatewayError):
     default_code = "upstream_timeout"
     title = "Tencent IM did not answer in time"
     default_retryable = True
+
+
+class SecretInvalid(GatewayError):
+    """500: the admin secret is missing, unreadable or malformed (an operator must fix it)."""
+
+    status = 500
+    default_code = "secret_invalid"
+    title = "The Tencent IM admin secret is misconfigured"

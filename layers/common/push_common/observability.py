@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
@@ -19,3 +19,24 @@ metrics = Metrics(namespace=os.getenv("POWERTOOLS_METRICS_NAMESPACE") or "TimPus
 def count(name: str) -> None:
     """One CloudWatch EMF count (flushed by `@metrics.log_metrics` at the end of the invocation)."""
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def count_by(name: str, dimension: str, value: str) -> None:
+    """One count with an extra dimension (e.g. the refusal `code`), emitted at once.
+
+    Its own EMF record: dimensions of `metrics` apply to every metric of the invocation.
+    """
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+    ) as metric:
+        metric.add_dimension(name=dimension, value=value)
+
+
+def gauge(name: str, value: float) -> None:
+    """A measured level (e.g. slots used), flushed with the invocation's other metrics."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def timing(name: str, milliseconds: float) -> None:
+    """A measured duration, flushed with the invocation's other metrics."""
+    metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=milliseconds)

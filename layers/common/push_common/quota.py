@@ -1,4 +1,5 @@
-"""The push quota (design §6): one DynamoDB item per SDKAppID, reserved by conditional writes.
+"""The push quota (docs/architecture.md §6): one DynamoDB item per SDKAppID, reserved by
+conditional writes.
 
 The item holds the quota day (in QUOTA_TIMEZONE), the pushes used that day and the time of the
 last reservation, so the interval also holds across midnight. Each reservation is ONE conditional
@@ -18,7 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from push_common.aws_errors import as_dependency_error, error_code
 from push_common.errors import QuotaExceeded
-from push_common.quota_calendar import QuotaCalendar, QuotaSnapshot
+from push_common.observability import gauge
+from push_common.quota_calendar import QuotaCalendar
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -80,7 +82,9 @@ class QuotaStore:
             same_day = old is None or old.get("day_key", {}).get("S") == day
             ok, old = self._try_reserve(now, day, same_day=same_day)
             if ok:
-                return Reservation(day=day, at_ms=now, used=int(old["used"]["N"]))
+                used = int(old["used"]["N"])
+                gauge("QuotaUsed", used)  # operator dashboard: slots used today, after this one
+                return Reservation(day=day, at_ms=now, used=used)
             self._raise_if_refused(old, now, day)
         raise QuotaExceeded("quota item is contended; retry", code="push_interval", retry_after=1)
 
@@ -205,3 +209,31 @@ class IntervalWait(QuotaExceeded):
             retry_after=max(1, math.ceil(wait_ms / 1000)),
         )
         self.wait_ms = wait_ms
+
+
+@dataclass(frozen=True)
+class QuotaSnapshot:
+    """What `GET /v1/quota` reports (docs/architecture.md §3.2)."""
+
+    limit: int
+    used: int
+    resets_at: datetime
+    next_push_not_before: datetime | None
+    timezone: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "remaining": max(0, self.limit - self.used),
+            "resets_at": self.resets_at.isoformat(),
+            "next_push_not_before": (
+                None if self.next_push_not_before is None else self.next_push_not_before.isoformat()
+            ),
+            "timezone": self.timezone,
+        }
+
+    def brief(self) -> dict[str, Any]:
+        """The `quota` object of a push response."""
+        full = self.to_dict()
+        return {k: full[k] for k in ("limit", "used", "remaining", "resets_at")}

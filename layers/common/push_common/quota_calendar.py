@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -30,31 +29,3 @@ class QuotaCalendar:
     def seconds_until_reset(self, now_ms: int) -> int:
         reset_ms = self.next_reset(self.day(now_ms)).timestamp() * 1000
         return max(1, math.ceil((reset_ms - now_ms) / 1000))
-
-
-@dataclass(frozen=True)
-class QuotaSnapshot:
-    """What `GET /v1/quota` reports (design §3.2)."""
-
-    limit: int
-    used: int
-    resets_at: datetime
-    next_push_not_before: datetime | None
-    timezone: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "limit": self.limit,
-            "used": self.used,
-            "remaining": max(0, self.limit - self.used),
-            "resets_at": self.resets_at.isoformat(),
-            "next_push_not_before": (
-                None if self.next_push_not_before is None else self.next_push_not_before.isoformat()
-            ),
-            "timezone": self.timezone,
-        }
-
-    def brief(self) -> dict[str, Any]:
-        """The `quota` object of a push response."""
-        full = self.to_dict()
-        return {k: full[k] for k in ("limit", "used", "remaining", "resets_at")}

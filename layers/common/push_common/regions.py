@@ -1,4 +1,4 @@
-"""Tencent IM REST hosts per region (upstream doc §1.2) and the base URL the client calls."""
+"""Tencent IM REST hosts per region (docs/upstream.md §1.2) and the base URL the client calls."""
 
 from __future__ import annotations
 

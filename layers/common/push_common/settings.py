@@ -1,7 +1,8 @@
 """Environment of every function, validated once and read through a cached getter.
 
-Nothing reads `os.environ` at import time: `get_settings()` is called on first use, and tests
-clear its cache (`get_settings.cache_clear()`) after changing the environment.
+Settings are never read at import time: `get_settings()` reads them on first use, and tests
+reset it with `caches.clear_all()` after changing the environment. (Only `observability` reads
+`POWERTOOLS_*` at import, as Powertools' Logger and Metrics do themselves.)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ OptionalStr = Annotated[str | None, BeforeValidator(_empty_is_none)]
 
 
 class Settings(BaseModel):
-    """Configuration of design §5; field names are the lower-cased environment variables."""
+    """Configuration (docs/architecture.md §5); fields are the lower-cased environment variables."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -53,7 +54,7 @@ class Settings(BaseModel):
     tim_base_url: OptionalStr = None
     # Required by the push functions only (see `require`); the audience function has no tables.
     quota_table: OptionalStr = None
-    # Push records, which are also the idempotency entries (docs/architecture.md §5).
+    # Push records, which are also the idempotency entries (docs/architecture.md §12).
     pushes_table: OptionalStr = None
     push_retention_days: int = Field(default=90, ge=1, le=3650)
     # How long a `sending` record is trusted to belong to a live invocation when the caller gave

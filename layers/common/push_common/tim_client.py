@@ -1,11 +1,11 @@
 """The one HTTP client of Tencent IM's REST API: signing, timeouts, retries, error mapping.
 
-Retry policy (docs/architecture.md §6, docs/upstream.md §8): a request that never reached
-Tencent is retried twice with exponential backoff; "resign" codes once with a re-read secret and
-a fresh UserSig. Idempotent commands (tags, attributes) also retry "backoff" codes and lost
-answers. A command called `at_most_once` (im_push) is never repeated after a maybe-sent attempt:
-any written byte not followed by a parsed answer in the "no task created" list raises
-`OutcomeUnknown`.
+Retry policy (docs/architecture.md §7, docs/upstream.md §5.4, docs/decisions.md §3): a request
+that never reached Tencent is retried twice with exponential backoff; "resign" codes once with a
+re-read secret and a fresh UserSig. Idempotent commands (tags, attributes) also retry "backoff"
+codes and lost answers. A command called `at_most_once` (im_push) is never repeated after a
+maybe-sent attempt: any written byte not followed by a parsed answer in the "no task created"
+list raises `OutcomeUnknown`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, ReadT
 from push_common import caches
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import GatewayError, OutcomeUnknown, UpstreamTimeout
-from push_common.observability import logger
+from push_common.observability import count, logger, timing
 from push_common.regions import base_url
 from push_common.settings import Settings, get_settings
 from push_common.tim_http import AnswerTooLarge, TrackedHttp
@@ -229,13 +229,18 @@ class TimClient:
         failure: str | None = None,
     ) -> None:
         error_code = response["ErrorCode"] if response else None
+        duration_ms = round((self._clock() - started) * 1000, 1)
         fields: dict[str, Any] = {
             "command": call.command,
             "attempt": call.attempt,
             "error_code": error_code,
-            "duration_ms": round((self._clock() - started) * 1000, 1),
+            "duration_ms": duration_ms,
             "url": redact_url(url),
         }
+        # Operator dashboard: every attempt's latency, and attempts without a clean answer.
+        timing("UpstreamLatency", duration_ms)
+        if failure is not None or error_code:
+            count("UpstreamErrors")
         logger.debug("tim attempt", **fields)
         if failure is not None:
             logger.warning("tim attempt failed", failure=failure, **fields)

@@ -1,6 +1,6 @@
 """The HTTP transport under the Tencent IM client: knows whether request bytes were written.
 
-At most once (docs/architecture.md §6) needs one fact urllib3 does not report: did any byte of
+At most once (docs/decisions.md §3) needs one fact urllib3 does not report: did any byte of
 the request leave this host? A refused connection, a failed DNS lookup or a TLS handshake that
 failed all happen before the first byte, so the call certainly did nothing upstream and may be
 repeated; anything after the first byte (a read timeout, a reset, a TLS error while reading, a

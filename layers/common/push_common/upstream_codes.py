@@ -1,9 +1,10 @@
 """The one table mapping every Tencent IM `ErrorCode` to the gateway's answer and retry policy.
 
-Sources: docs/upstream.md §8 (codes and Tencent's retry advice), docs/architecture.md §5-§6.
+Sources: docs/upstream.md §5.1-5.3 (codes), §2.1 (im_push codes), §5.4 (retry advice);
+the release rule is docs/decisions.md §4, the at-most-once rule docs/decisions.md §3.
 
-`no_task` is the closed "no task created" list of the at-most-once rule (docs/architecture.md
-§6): True only for codes with which Tencent refuses a call before doing anything (validation,
+`no_task` is the closed "no task created" list of the at-most-once rule (docs/decisions.md §3):
+True only for codes with which Tencent refuses a call before doing anything (validation,
 request format, signature and identity, configuration, feature switch, rate limiters, 90024,
 90045, 90047). An im_push answered with any other code (91000-class internal errors, timeouts
 reported as codes, codes we do not know) may have created a task: it is never sent again, and

@@ -2,7 +2,7 @@
 
 Shared by the push and audience paths. Each `FieldProblem` names the JSON path of the field
 (`audience.tags.any[3]`, `users["a.b"]`) and the upstream error code the check prevents: our own
-rules carry it in the error context (`push.rules.tim_rule`), built-in pydantic errors (types,
+rules carry it in the error context (`upstream_rules.tim_rule`), built-in pydantic errors (types,
 ranges) get it from the caller's `code_for(field, error_type)`.
 """
 
@@ -43,14 +43,18 @@ def field_path(loc: Sequence[int | str], union_tags: Collection[str] = ()) -> st
     return path
 
 
-def validate[M: BaseModel](
+def validate_model[M: BaseModel](
     model: type[M],
     data: Mapping[str, Any],
     *,
     code_for: CodeFor | None = None,
     union_tags: Collection[str] = (),
 ) -> M:
-    """Validate `data` as `model`, raising ValidationFailed (422) with every field problem."""
+    """Validate `data` as `model`, raising ValidationFailed (422) with every field problem.
+
+    The features wrap this with their own `code_for` under the same name
+    (`push.validation.validate_model`, `audience.validation.validate_model`).
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -10,7 +10,7 @@ import pytest
 
 from push_common.audience.chunking import Pacer, read_chunked, write_chunked
 from push_common.errors import DependencyUnavailable, UpstreamTimeout
-from tests.unit.audience.fake_tim import FakeTim, FakeUpstreamError
+from tests.support.fake_tim import FakeTim, FakeUpstreamError
 
 
 class ManualClock:

@@ -10,9 +10,9 @@ import pytest
 
 from functions.audience_api import handler
 from push_common.errors import DependencyUnavailable
-from tests.unit.audience.fake_tim import FakeTim, FakeUpstreamError, failing, names_answer
-from tests.unit.audience.handler_calls import invoke, with_body
-from tests.unit.audience.handler_calls import load_event as event
+from tests.support.audience_calls import invoke, with_body
+from tests.support.audience_calls import load_event as event
+from tests.support.fake_tim import FakeTim, FakeUpstreamError, failing, names_answer
 
 
 @pytest.fixture

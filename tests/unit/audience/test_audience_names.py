@@ -9,9 +9,9 @@ import pytest
 
 from push_common.attribute_names import get_attribute_names
 from push_common.audience.models import SetAttributeNames
-from push_common.audience.names import ReindexRefused, list_attribute_names, set_attribute_names
-from push_common.errors import UpstreamTimeout, ValidationFailed
-from tests.unit.audience.fake_tim import FakeTim, failing
+from push_common.audience.names import list_attribute_names, set_attribute_names
+from push_common.errors import ReindexRefused, UpstreamTimeout, ValidationFailed
+from tests.support.fake_tim import FakeTim, failing
 
 ADMIN = "arn:aws:iam::123456789012:user/ops-admin"
 

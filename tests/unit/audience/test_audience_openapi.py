@@ -10,9 +10,9 @@ from jsonschema import ValidationError
 from openapi_spec_validator import validate as validate_spec
 
 from devstack.template import functions, load_template
-from tests.unit.audience.fake_tim import FakeTim, names_answer
-from tests.unit.audience.handler_calls import invoke
-from tests.unit.audience.openapi_check import (
+from tests.support.audience_calls import invoke
+from tests.support.fake_tim import FakeTim, names_answer
+from tests.support.openapi_check import (
     audience_routes,
     load_doc,
     validate_request,

@@ -9,11 +9,11 @@ import pytest
 
 from push_common.attribute_names import get_attribute_names
 from push_common.audience import service
-from push_common.audience.caller import DeadlineCaller
 from push_common.audience.chunking import Pacer
 from push_common.audience.models import ClearTags, RemoveUserAttributes, SetUserAttributes, UserTags
 from push_common.errors import ValidationFailed
-from tests.unit.audience.fake_tim import FakeTim, names_answer
+from push_common.tim_caller import DeadlineCaller
+from tests.support.fake_tim import FakeTim, names_answer
 
 
 @pytest.fixture

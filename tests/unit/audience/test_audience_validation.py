@@ -15,13 +15,13 @@ from push_common.audience.models import (
     SetUserAttributes,
     UserTags,
 )
-from push_common.audience.validation import field_path, parse
+from push_common.audience.validation import field_path, validate_model
 from push_common.errors import FieldProblem, ValidationFailed
 
 
 def problems_of(model: type[BaseModel], data: dict[str, Any]) -> list[FieldProblem]:
     with pytest.raises(ValidationFailed) as caught:
-        parse(model, data)
+        validate_model(model, data)
     return list(caught.value.errors)
 
 
@@ -59,7 +59,7 @@ def test_tag_of_51_bytes_prevents_90020() -> None:
 
 
 def test_tag_of_50_bytes_is_fine() -> None:
-    assert parse(UserTags, {"users": {"alice": ["é" * 25]}}).users == {"alice": ["é" * 25]}
+    assert validate_model(UserTags, {"users": {"alice": ["é" * 25]}}).users == {"alice": ["é" * 25]}
 
 
 def test_eleven_tags_added_prevents_90032() -> None:

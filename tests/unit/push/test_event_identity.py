@@ -9,9 +9,9 @@ import pytest
 from functions.push_event.handler import lambda_handler, own_account
 from push_common import caches
 from push_common.push.service import PushContext, msg_random_for
-from tests.conftest import load_event
-from tests.lambda_context import FakeLambdaContext
-from tests.unit.push.test_handler_events import StubHttp, aws, upstream
+from tests.support.env import load_event
+from tests.support.handler_stubs import StubHttp, aws, upstream
+from tests.support.lambda_context import FakeLambdaContext
 from tests.unit.push.test_push_event_handler import Outcomes, outcomes
 
 __all__ = ["aws", "outcomes", "upstream"]

@@ -4,101 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from devstack.aws import create_table
-from devstack.template import TableSpec, load_template, tables
 from functions.push_api.handler import lambda_handler
-from push_common import caches, tim_client
-from tests.conftest import EVENTS, load_event
-from tests.lambda_context import FakeLambdaContext
-from tests.openapi_spec import response_problems
+from tests.support.env import EVENTS, load_event
+from tests.support.handler_stubs import TASK_ID, StubHttp
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.openapi_spec import response_problems
 
-REGION = "ap-southeast-1"
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
-TABLE_NAMES = {"QuotaTable": "push-quota", "PushesTable": "push-records"}
-TASK_ID = "1400000000_1"
 SALE_BODY = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "Sale starts now"}}]
-
-
-@dataclass(frozen=True)
-class StubResponse:
-    status: int
-    data: bytes
-
-
-@dataclass
-class StubHttp:
-    """Stands in for urllib3's PoolManager: answers like Tencent IM and records each POST."""
-
-    posts: list[tuple[str, dict[str, str], dict[str, Any]]] = field(default_factory=list)
-
-    def request(
-        self, method: str, url: str, *, body: bytes, headers: Mapping[str, str], timeout: Any
-    ) -> StubResponse:
-        assert method == "POST"
-        parts = urlsplit(url)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        self.posts.append((parts.path, query, json.loads(body)))
-        answer: dict[str, Any] = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
-        if parts.path.endswith("/im_push"):
-            answer["TaskId"] = TASK_ID
-        elif parts.path.endswith("/im_get_attr_name"):
-            answer["AttrNames"] = {"0": "sex", "1": "city"}
-        return StubResponse(200, json.dumps(answer).encode())
-
-    def pushes(self) -> list[dict[str, Any]]:
-        return [body for path, _, body in self.posts if path.endswith("/im_push")]
-
-
-@cache
-def table_specs() -> dict[str, TableSpec]:
-    """Key schemas as `template.yaml` declares them, so the test tables cannot drift."""
-    return tables(load_template())
-
-
-@pytest.fixture(scope="module")
-def aws() -> Iterator[None]:
-    """One moto account for the module (creating clients and tables is the slow part)."""
-    with mock_aws():
-        secret = {"sdkappid": 1400000000, "identifier": "administrator", "key": "k"}
-        boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="tim-push-gateway/admin", SecretString=json.dumps(secret)
-        )
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for logical_id, spec in table_specs().items():
-            create_table(dynamodb, TABLE_NAMES[logical_id], spec)
-        yield
-
-
-@pytest.fixture
-def upstream(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubHttp]:
-    monkeypatch.setenv("PUSH_MIN_INTERVAL_MS", "0")
-    monkeypatch.setenv("ALLOWED_SENDERS", "ops-bot")
-    caches.clear_all()
-    http = StubHttp()
-    # The real process-wide client is built, around this stub instead of a connection pool.
-    monkeypatch.setattr(tim_client, "TrackedHttp", lambda: http)
-    yield http
-    _empty_tables()
-
-
-def _empty_tables() -> None:
-    """Each test starts with no quota used and no idempotency records."""
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    for logical_id, spec in table_specs().items():
-        name = TABLE_NAMES[logical_id]
-        keys = [k["AttributeName"] for k in spec.key_schema]
-        for item in dynamodb.scan(TableName=name)["Items"]:
-            dynamodb.delete_item(TableName=name, Key={k: item[k] for k in keys})
 
 
 def wire(*, condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from push_common.push.request import PushRequest
 from push_common.push.service import PushContext
 from push_common.push.submission import submit_push
 from push_common.settings import Settings
-from tests.conftest import BASE_ENV
-from tests.unit.push.fakes import harness
+from tests.support.env import BASE_ENV
+from tests.support.push_fakes import harness
 
 ACCT = "123456789012"
 SESSION = f"arn:aws:sts::{ACCT}:assumed-role/orders/i-0abc"

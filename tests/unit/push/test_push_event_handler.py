@@ -17,11 +17,9 @@ from functions.push_event.handler import lambda_handler
 from push_common import caches
 from push_common.push.event_api import RetryEvent
 from push_common.push.service import PushContext, msg_random_for
-from tests.conftest import EVENTS, load_event
-from tests.lambda_context import FakeLambdaContext
-from tests.unit.push.test_handler_events import REGION, TASK_ID, StubHttp, aws, upstream
-
-__all__ = ["aws", "upstream"]  # fixtures shared with the push_api event tests
+from tests.support.env import EVENTS, load_event
+from tests.support.handler_stubs import REGION, TASK_ID, StubHttp
+from tests.support.lambda_context import FakeLambdaContext
 
 BUS = "tim-push-gateway-bus"
 
@@ -187,7 +185,7 @@ class _Answers:
     calls: int = 0
 
     def __call__(self, method: str, url: str, **_: Any) -> Any:
-        from tests.unit.push.test_handler_events import StubResponse
+        from tests.support.handler_stubs import StubResponse
 
         if not url.split("?")[0].endswith("/im_push"):
             raise AssertionError(f"unexpected call {url.split('?')[0]}")

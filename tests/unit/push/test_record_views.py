@@ -10,7 +10,7 @@ import pytest
 from functions.push_api.handler import app
 from push_common.errors import PushNotFound, ValidationFailed
 from push_common.push.record_views import get_record, parse_push_id, record_view
-from tests.lambda_context import FakeLambdaContext
+from tests.support.lambda_context import FakeLambdaContext
 
 CONTRACT_FIELDS = [
     "push_id", "status", "created_at", "caller", "caller_session", "channel", "event_source",

@@ -1,4 +1,7 @@
-"""Every rule of the push request (design §3.1, upstream doc §10): field path + upstream code."""
+"""Every rule of the push request: field path + upstream code.
+
+See docs/architecture.md §3.1 (the request) and docs/upstream.md §10 (the rules).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from push_common.body import decode_json_object
 from push_common.errors import BadRequest, FieldProblem, PayloadTooLarge, ValidationFailed
 from push_common.push.request import PushRequest
-from push_common.push.validation import parse_json_object, validate_model
+from push_common.push.validation import validate_model
 
 ALL = {"all": True}
 TEXT = {"text": "Sale starts now"}
@@ -38,7 +42,7 @@ VALID_ELEMENTS: dict[str, dict[str, Any]] = {
         "thumb_height": 48,
     },
 }
-# One field each element type cannot do without (upstream doc §4: what REST senders must fill).
+# One field each element type cannot do without (docs/upstream.md §4: what REST senders must fill).
 REQUIRED_FIELD = {
     "text": "text",
     "location": "latitude",
@@ -371,7 +375,7 @@ def test_every_problem_is_listed_at_once() -> None:
 
 def test_json_object_is_parsed() -> None:
     raw = '{"message":{"text":"中文"}}'.encode()
-    assert parse_json_object(raw, max_bytes=1024) == {"message": {"text": "中文"}}
+    assert decode_json_object(raw, max_bytes=1024) == {"message": {"text": "中文"}}
 
 
 @pytest.mark.parametrize(
@@ -415,25 +419,25 @@ def test_json_object_is_parsed() -> None:
 )
 def test_bad_bodies_are_400(raw: bytes) -> None:
     with pytest.raises(BadRequest) as caught:
-        parse_json_object(raw, max_bytes=1_000_000)
+        decode_json_object(raw, max_bytes=1_000_000)
     assert caught.value.status == 400
 
 
 def test_body_over_the_limit_is_413() -> None:
     with pytest.raises(PayloadTooLarge) as caught:
-        parse_json_object(b'{"a":"' + b"x" * 1000 + b'"}', max_bytes=1000)
+        decode_json_object(b'{"a":"' + b"x" * 1000 + b'"}', max_bytes=1000)
     assert caught.value.status == 413
 
 
 def test_body_at_the_limit_is_parsed() -> None:
     raw = b'{"a":"' + b"x" * 992 + b'"}'
     assert len(raw) == 1000
-    assert parse_json_object(raw, max_bytes=1000) == {"a": "x" * 992}
+    assert decode_json_object(raw, max_bytes=1000) == {"a": "x" * 992}
 
 
 def test_deep_nesting_inside_a_field_is_a_422_not_a_crash() -> None:
     # Deep enough to stress the validator, shallow enough for json.loads.
     raw = b'{"audience":{"tags":{"any":' + b"[" * 5000 + b'"vip"' + b"]" * 5000 + b"}},"
     raw += b'"message":{"text":"x"}}'
-    data = parse_json_object(raw, max_bytes=1_000_000)
+    data = decode_json_object(raw, max_bytes=1_000_000)
     assert only_problem(data)[0] == "audience.tags.any[0]"

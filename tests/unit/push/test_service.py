@@ -1,4 +1,7 @@
-"""The push use case with fakes: policy, MsgRandom, quota reconciliation, dry run (design §6)."""
+"""The push use case with fakes: policy, MsgRandom, quota reconciliation, dry run.
+
+The quota rules are docs/architecture.md §6 and docs/decisions.md §4.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from push_common.push.service import PushContext, PushDeps
 from push_common.push.submission import submit_push
 from push_common.quota import IntervalWait, Reservation
 from push_common.tim_client import UpstreamError
-from tests.unit.push.fakes import NOW_MS, TODAY, Harness, harness, raising
+from tests.support.push_fakes import NOW_MS, TODAY, Harness, harness, raising
 
 CALLER = "arn:aws:iam::123456789012:user/orders-service"
 OPS = "arn:aws:iam::123456789012:role/ops"
@@ -294,7 +297,7 @@ def test_unexpected_error_while_sending_is_outcome_unknown() -> None:
     assert h.quota.methods() == ["reserve"]
 
 
-# --- quota waits (design §6: a short wait beats a 429) -----------------------------------------
+# --- quota waits (docs/architecture.md §6: a short wait beats a 429) ------------------------
 
 
 def test_short_interval_is_waited_out() -> None:

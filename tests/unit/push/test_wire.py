@@ -1,4 +1,4 @@
-"""The snake_case request → exact `im_push` wire body (upstream doc §2.1, §4, §4.9)."""
+"""The snake_case request → exact `im_push` wire body (docs/upstream.md §2.1, §4, §4.9)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from push_common.push import service
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES
 from push_common.push.wire import im_push_body, wire_size
-from tests.unit.push.fakes import harness
+from tests.support.push_fakes import harness
 
 RANDOM = 3182094412
 SALE = {"text": "Sale starts now"}
@@ -59,7 +59,7 @@ def test_everyone_has_no_condition_and_no_sender() -> None:
 
 
 def test_upstream_doc_sample_push() -> None:
-    # The constructed example of upstream doc §2.1, in the simplified form of design §3.1.
+    # An im_push example (docs/upstream.md §2.1) in the simple form of docs/architecture.md §3.1.
     data = {
         "audience": {"tags": {"any": ["vip", "beta"]}},
         "message": SALE,

@@ -1,6 +1,8 @@
-"""Audience management: user tags and attributes over the nine upstream APIs (design §3.3).
+"""Audience management: user tags and attributes over the nine upstream APIs
+(docs/architecture.md §3.3).
 
-Modules: `caller` (the upstream client protocol), `body` (request body decoding), `models` and
-`validation` (request checks before any upstream call), `chunking` (≤ 100 accounts per call,
-paced), `service` (user tags and attributes), `names` (the app's attribute names, admin).
+Modules: `models` (request bodies, per-item rules), `validation` (body → model, the audience's
+upstream codes), `rules` (checks spanning items, before any upstream call), `chunking` (≤ 100
+accounts per call, paced), `service` (user tags and attributes), `names` (the app's attribute
+names, admin). The upstream client protocol is `push_common.tim_caller`.
 """

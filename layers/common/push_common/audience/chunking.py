@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from push_common import caches
-from push_common.audience.caller import TimCaller
 from push_common.errors import GatewayError
+from push_common.tim_caller import TimCaller
 
 MAX_ACCOUNTS_PER_CALL = 100  # upstream 90018 beyond this
 # Upstream allows 100 calls/s per command; a little below it leaves room for clock jitter.

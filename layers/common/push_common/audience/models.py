@@ -1,7 +1,8 @@
-"""Request bodies of the audience routes: strict types, unknown fields rejected (design §3.4).
+"""Request bodies of the audience routes: strict types, unknown fields rejected
+(docs/architecture.md §3.4, docs/decisions.md §10).
 
 Per-item rules (tag/value length, valid Unicode) run here; rules that span items (counts,
-duplicates, names known to the app) run in `validation`, after the shape is known to be right.
+duplicates, names known to the app) run in `rules`, after the shape is known to be right.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from push_common.push.rules import check_attr_value, check_tag, tim_rule, utf8_length
-
-MAX_ATTR_NAME_BYTES = 50
+from push_common.upstream_rules import (
+    MAX_ATTR_NAME_BYTES,
+    AttrValue,
+    Tag,
+    tim_rule,
+    utf8_length,
+)
 
 
 def check_account(account: str) -> str:
@@ -22,7 +27,8 @@ def check_account(account: str) -> str:
     return account
 
 
-def check_attr_name(name: str) -> str:
+def check_new_attr_name(name: str) -> str:
+    """A name the app is given (`PUT /v1/attribute-names`); names in use are `AttrName`."""
     # Upstream gives no code of its own for a bad name in im_set_attr_name; 90030 ("attribute
     # length 0 or > 50") is the documented code for exactly this length rule on attributes.
     if name == "":
@@ -39,10 +45,8 @@ def check_attr_key(name: str) -> str:
 
 
 Account = Annotated[str, AfterValidator(check_account)]
-Tag = Annotated[str, AfterValidator(check_tag)]
-AttrName = Annotated[str, AfterValidator(check_attr_name)]
+NewAttrName = Annotated[str, AfterValidator(check_new_attr_name)]
 AttrKey = Annotated[str, AfterValidator(check_attr_key)]
-AttrValue = Annotated[str, AfterValidator(check_attr_value)]
 
 
 class _Body(BaseModel):
@@ -53,7 +57,7 @@ class _Body(BaseModel):
 class SetAttributeNames(_Body):
     """`PUT /v1/attribute-names`."""
 
-    names: list[AttrName]
+    names: list[NewAttrName]
     allow_reindex: bool = False
 
 

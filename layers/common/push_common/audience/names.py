@@ -1,28 +1,20 @@
-"""The app's attribute names (upstream §2.2-2.3): read, and the guarded admin update."""
+"""The app's attribute names (docs/upstream.md §2.2-2.3): read, and the guarded admin update."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from push_common.attribute_names import (
     fetch_attribute_index,
     get_attribute_names,
     invalidate_attribute_names,
 )
-from push_common.audience.caller import TimCaller
 from push_common.audience.models import SetAttributeNames
 from push_common.audience.rules import check_names_list
-from push_common.errors import FieldProblem, GatewayError
+from push_common.errors import FieldProblem, ReindexRefused
 from push_common.observability import logger
-
-
-class ReindexRefused(GatewayError):
-    """409: the update is well-formed but conflicts with the names the app has now."""
-
-    status: ClassVar[int] = 409
-    default_code: ClassVar[str] = "reindex_refused"
-    title: ClassVar[str] = "Update would move or drop existing attribute names"
+from push_common.tim_caller import TimCaller
 
 
 def list_attribute_names(client: TimCaller) -> dict[str, Any]:

@@ -9,13 +9,12 @@ from pydantic_core import PydanticCustomError
 
 from push_common.audience.validation import field_path, invalid, raise_if
 from push_common.errors import FieldProblem
-from push_common.push.rules import MAX_TAGS_PER_LIST, utf8_length
+from push_common.upstream_rules import INVALID_ATTRIBUTE, MAX_TAGS_PER_LIST, utf8_length
 
 MAX_ATTRIBUTE_NAMES = 10  # upstream index keys are "0".."9"
 # Bounds the upstream calls of one request (10 chunks) so it finishes well inside the Lambda
 # and API Gateway timeouts; a timeout mid-request would be exactly the silent half-apply we avoid.
 MAX_ACCOUNTS_PER_REQUEST = 1000
-INVALID_ATTRIBUTE = 90033
 
 
 def check_users(users: Mapping[str, Sized], *, max_items: int | None = None) -> None:

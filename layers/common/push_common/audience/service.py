@@ -1,4 +1,4 @@
-"""User tags and attributes (upstream §2.4-2.10): validated requests in, wire calls out.
+"""User tags and attributes (docs/upstream.md §2.4-2.10): validated requests in, wire calls out.
 
 Every function takes the upstream client (tests pass a fake) and a pacer; requests are already
 shape-validated models, and the cross-item rules run here before the first upstream call.
@@ -11,9 +11,9 @@ from typing import Any
 
 from push_common.attribute_names import attribute_names_for
 from push_common.audience import rules
-from push_common.audience.caller import TimCaller
 from push_common.audience.chunking import Pacer, default_pacer, read_chunked, write_chunked
 from push_common.audience.models import ClearTags, RemoveUserAttributes, SetUserAttributes, UserTags
+from push_common.tim_caller import TimCaller
 
 
 def get_user_attributes(

@@ -7,11 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from push_common.validation import field_path, invalid, raise_if, validate
+from push_common import validation
+from push_common.validation import field_path, invalid, raise_if
 
 ACCOUNT_NOT_STRING = 60015
 
-__all__ = ["ACCOUNT_NOT_STRING", "field_path", "invalid", "parse", "raise_if"]
+__all__ = ["ACCOUNT_NOT_STRING", "field_path", "invalid", "raise_if", "validate_model"]
 
 
 def _code_for(field: str, error_type: str) -> int | None:
@@ -21,6 +22,6 @@ def _code_for(field: str, error_type: str) -> int | None:
     return None
 
 
-def parse[M: BaseModel](model: type[M], data: Mapping[str, Any]) -> M:
+def validate_model[M: BaseModel](model: type[M], data: Mapping[str, Any]) -> M:
     """Validate `data` as `model`, raising ValidationFailed (422) with every field problem."""
-    return validate(model, data, code_for=_code_for)
+    return validation.validate_model(model, data, code_for=_code_for)

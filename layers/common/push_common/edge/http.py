@@ -63,7 +63,12 @@ def idempotency_key(headers: Mapping[str, str]) -> str | None:
 
 
 @dataclass(frozen=True)
-class HttpResponse:
+class ApiGatewayResponse:
+    """What a route returns: turned into API Gateway's payload-v2 result by `to_apigw`.
+
+    (Not an HTTP response on the wire: that is `tim_wire.HttpResponse`, urllib3's side.)
+    """
+
     status: int
     body: str
     content_type: str = "application/json"
@@ -80,22 +85,22 @@ class HttpResponse:
         }
 
 
-def json_response(status: int, body: Mapping[str, Any]) -> HttpResponse:
-    return HttpResponse(status, _dumps(body))
+def json_response(status: int, body: Mapping[str, Any]) -> ApiGatewayResponse:
+    return ApiGatewayResponse(status, _dumps(body))
 
 
 def stored_response(
     status: int, body: Mapping[str, Any], headers: Mapping[str, str], *, replayed: bool
-) -> HttpResponse:
+) -> ApiGatewayResponse:
     """An answer kept with a push record; a replay says so (`Idempotent-Replayed: true`)."""
     content_type = PROBLEM_JSON if status >= 400 else "application/json"
     extra = {**headers, "Idempotent-Replayed": "true"} if replayed else dict(headers)
-    return HttpResponse(status, _dumps(body), content_type, extra)
+    return ApiGatewayResponse(status, _dumps(body), content_type, extra)
 
 
-def problem_response(exc: GatewayError) -> HttpResponse:
+def problem_response(exc: GatewayError) -> ApiGatewayResponse:
     """RFC 9457 problem with `Retry-After` when the error says when to retry."""
-    return HttpResponse(exc.status, _dumps(exc.to_problem()), PROBLEM_JSON, exc.headers())
+    return ApiGatewayResponse(exc.status, _dumps(exc.to_problem()), PROBLEM_JSON, exc.headers())
 
 
 def _dumps(body: Mapping[str, Any]) -> str:

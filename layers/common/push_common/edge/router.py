@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
-from push_common.edge.http import HttpResponse, caller_identity, problem_response, raw_body
+from push_common.edge.http import ApiGatewayResponse, caller_identity, problem_response, raw_body
 from push_common.errors import GatewayError, InternalError, MethodNotAllowed, NotFound
 from push_common.identity import Caller
-from push_common.observability import count, logger
+from push_common.observability import count, count_by, logger
 
 
 class LambdaContextLike(Protocol):
@@ -62,7 +62,7 @@ class HttpRequest:
         return time.monotonic() + remaining - margin_seconds
 
 
-Route = Callable[[HttpRequest], HttpResponse]
+Route = Callable[[HttpRequest], ApiGatewayResponse]
 
 
 class Router:
@@ -88,6 +88,7 @@ class Router:
         except GatewayError as exc:
             logger.warning("request refused", code=exc.code, status=exc.status, detail=exc.detail)
             count("RequestRefused")
+            count_by("RefusedByCode", "code", exc.code)
             response = problem_response(exc)
         except Exception:  # a bug: still problem+json, never a bare 500 (details only in logs)
             logger.exception("unexpected error")

@@ -1,4 +1,4 @@
-"""Typed message elements (upstream doc §4): snake_case in, every wire field covered."""
+"""Typed message elements (docs/upstream.md §4): snake_case in, every wire field covered."""
 
 from __future__ import annotations
 

@@ -3,15 +3,17 @@
 Retryable failures that certainly created no task raise, so EventBridge / Lambda retry (and
 finally dead-letter) the event; every other outcome is published once and not retried. A push
 whose outcome is unknown is published as `Push Outcome Unknown` and never raised: a redelivery
-finds its record and sends nothing (docs/architecture.md §6-§7).
+finds its record and sends nothing (docs/architecture.md §4, docs/decisions.md §3).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from push_common.edge.eventbridge import PushRequestedEvent
+from push_common.edge.eventbridge import parse_event_envelope
 from push_common.errors import GatewayError
+from push_common.identity import Caller, event_caller
 from push_common.observability import logger
 from push_common.push.outcomes import (
     PUSH_DRY_RUN,
@@ -27,12 +29,49 @@ from push_common.push.outcomes import (
 )
 from push_common.push.policy import check_event_source
 from push_common.push.records import OUTCOME_UNKNOWN, SUBMITTED, PushAnswer
+from push_common.push.request import PushRequestedDetail
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
+from push_common.push.validation import validate_model
 
 # Tomorrow is too late for an EventBridge retry; the requester decides what to do instead. (A 90047
 # right after midnight asks for a few seconds only: that one is retried.)
 _LONGEST_QUOTA_RETRY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class PushRequestedEvent:
+    event_id: str
+    source: str
+    idempotency_key: str  # detail.idempotency_key, else the event id
+    detail: dict[str, Any]
+    account: str | None = None  # the account the event was put from
+    own_account: str | None = None  # this stack's account
+
+    @property
+    def caller(self) -> Caller:
+        """`eventbridge:<source>`, qualified by the account when that is not ours."""
+        return event_caller(self.source, self.account, self.own_account)
+
+    def request(self) -> PushRequestedDetail:
+        """The detail validated exactly like an HTTP body (422 with field problems)."""
+        return validate_model(PushRequestedDetail, self.detail)
+
+
+def parse_push_requested(
+    event: dict[str, Any], own_account: str | None = None
+) -> PushRequestedEvent:
+    """An EventBridge `Push Requested` event; its detail is validated by `request()`."""
+    envelope = parse_event_envelope(event)
+    key = envelope.detail.get("idempotency_key")
+    return PushRequestedEvent(
+        event_id=envelope.event_id,
+        source=envelope.source,
+        idempotency_key=key if isinstance(key, str) and key else envelope.event_id,
+        detail=envelope.detail,
+        account=envelope.account,
+        own_account=own_account,
+    )
 
 
 class RetryEvent(Exception):

@@ -1,4 +1,4 @@
-"""Outcome events published back to the bus (docs/architecture.md §7).
+"""Outcome events published back to the bus (docs/architecture.md §4).
 
 Every outcome carries `push_id` (when a record exists), `idempotency_key`, `request_event_id`
 and `source`, so a consumer can tie it to its request and look the push up.

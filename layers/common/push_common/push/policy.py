@@ -1,4 +1,5 @@
-"""Who may push what (design §5): allowed senders, who may broadcast to everyone, attr names."""
+"""Who may push what (docs/architecture.md §5): allowed senders, who may address everyone,
+attribute names."""
 
 from __future__ import annotations
 

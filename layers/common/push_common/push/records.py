@@ -1,6 +1,6 @@
 """Push records in DynamoDB: one item per push, which is also its idempotency entry.
 
-docs/architecture.md §5. Every status change is a conditional write guarded by the `attempt`
+docs/architecture.md §12. Every status change is a conditional write guarded by the `attempt`
 token of the invocation that claimed the push, so two invocations can never both send it and a
 late writer cannot overwrite what another one decided. A record in `sending` whose lease has
 passed belongs to an invocation that died, possibly after writing bytes to Tencent: whoever
@@ -360,7 +360,7 @@ class PushRecords:
 
 
 def unknown_problem(push_id: str, detail: str, *, status: int) -> dict[str, Any]:
-    """The problem+json of an outcome-unknown push (docs/architecture.md §6)."""
+    """The problem+json of an outcome-unknown push (docs/decisions.md §3)."""
     return {
         "type": "urn:tim-push-gateway:problem:outcome_unknown",
         "title": "The push may or may not have been sent",

@@ -1,33 +1,22 @@
-"""The simplified push request of design §3.1 (and the EventBridge `Push Requested` detail)."""
+"""The simplified push request of docs/architecture.md §3.1 (and the EventBridge
+`Push Requested` detail)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from push_common.push.elements import Element, NonEmptyText, StrictModel, Text
-from push_common.push.rules import (
-    MAX_DESC_PLUS_EXT_BYTES,
-    MAX_LIFETIME_SECONDS,
+from push_common.push.rules import MAX_DESC_PLUS_EXT_BYTES, MAX_LIFETIME_SECONDS
+from push_common.upstream_rules import (
     MAX_TAGS_PER_LIST,
-    check_attr_value,
-    check_tag,
+    AttrName,
+    AttrValue,
+    Tag,
     tim_rule,
     utf8_length,
 )
-
-Tag = Annotated[str, AfterValidator(check_tag)]
-AttrValue = Annotated[str, AfterValidator(check_attr_value)]
-
-
-def _check_attr_name(name: str) -> str:
-    if name == "" or utf8_length(name) > 50:
-        raise tim_rule("attribute name must be 1-50 UTF-8 bytes", 90033)
-    return name
-
-
-AttrName = Annotated[str, AfterValidator(_check_attr_name)]
 
 
 class TagsAudience(StrictModel):

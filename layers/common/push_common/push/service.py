@@ -2,7 +2,7 @@
 
 Everything that can be checked locally is checked before a quota slot is taken, so a request
 that could never succeed costs nothing. `push.submission` runs these steps around the push
-record (docs/architecture.md §4-§6).
+record (docs/architecture.md §2, §12).
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.rules import MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import im_push_body, wire_size
-from push_common.quota import IntervalWait, QuotaStore, Reservation
-from push_common.quota_calendar import QuotaSnapshot
+from push_common.quota import IntervalWait, QuotaSnapshot, QuotaStore, Reservation
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 

@@ -1,4 +1,4 @@
-"""A push, at most once, around its durable record (docs/architecture.md §5-§6).
+"""A push, at most once, around its durable record (docs/architecture.md §12, docs/decisions.md §3).
 
 1. every local check (policy, attribute names, sizes): a refusal here writes nothing;
 2. claim the record (`sending`), or answer from it (a replay, an in-progress 409, a 422 for a

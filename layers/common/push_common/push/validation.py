@@ -1,4 +1,6 @@
-"""Push requests: raw bytes → `PushRequest`, or a precise 400 / 413 / 422 problem."""
+"""Push requests: decoded JSON → `PushRequest`, or a 422 naming each field and upstream code.
+
+The body is decoded by `push_common.body.decode_json_object` (400 / 413) first."""
 
 from __future__ import annotations
 
@@ -6,13 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from push_common.body import decode_json_object
+from push_common import validation
 from push_common.push.elements import ELEMENT_TYPES
-from push_common.validation import validate
 
-__all__ = ["parse_json_object", "validate_model"]
-
-parse_json_object = decode_json_object
+__all__ = ["validate_model"]
 
 # Upstream code a built-in pydantic error (type, range...) prevents, by field prefix.
 # Our own rules carry their code in the error context instead (rules.tim_rule).
@@ -33,4 +32,4 @@ def _code_for(field: str, error_type: str) -> int | None:
 
 def validate_model[M: BaseModel](model: type[M], data: dict[str, Any]) -> M:
     """Validate `data` or raise one 422 listing every field problem with its upstream code."""
-    return validate(model, data, code_for=_code_for, union_tags=ELEMENT_TYPES)
+    return validation.validate_model(model, data, code_for=_code_for, union_tags=ELEMENT_TYPES)

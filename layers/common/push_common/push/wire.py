@@ -1,4 +1,4 @@
-"""Translate a validated `PushRequest` into the `im_push` wire body (upstream doc §2.1, §4)."""
+"""Translate a validated `PushRequest` into the `im_push` wire body (docs/upstream.md §2.1, §4)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,117 @@
+"""Each function driven through its code paths; every step checks the outcome it is there for.
+
+A phase changes the settings (a long interval so reservations are refused) or the DynamoDB
+answers (failed conditions without the old item, as the local stack's dynalite gives them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from devstack.sandbox import UpstreamSandbox
+from push_common import caches, clients
+from tests.proofs.authz.aws_calls import AwsCallRecorder, strip_old_item
+from tests.proofs.authz.handlers import api_event, api_query, call_http, invoke, push_requested
+
+PUSH, EVENT, AUDIENCE = "PushApiFunction", "PushEventFunction", "AudienceApiFunction"
+DYNALITE = "without-old-item"
+SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
+AUDIENCE_EVENTS = [
+    "audience_put_attribute_names.json",
+    "audience_get_attribute_names.json",
+    "audience_patch_user_attributes.json",
+    "audience_get_user_attributes.json",
+    "audience_remove_user_attributes.json",
+    "audience_add_user_tags.json",
+    "audience_get_user_tags.json",
+    "audience_remove_user_tags.json",
+    "audience_clear_user_tags.json",
+]
+
+
+def expect(logical_id: str, event_file: str, status: int, key: str | None = None) -> dict[str, Any]:
+    answer = call_http(logical_id, api_event(event_file, key=key))
+    assert answer.status == status, (event_file, answer.body)
+    return answer.body
+
+
+def refuse_reservations(patch: pytest.MonkeyPatch) -> None:
+    """A long interval and no waiting: the next reservation is refused at once (429)."""
+    patch.setenv("PUSH_MIN_INTERVAL_MS", "600000")
+    patch.setenv("QUOTA_MAX_WAIT_MS", "0")
+    caches.clear_all()
+
+
+def like_dynalite(recorder: AwsCallRecorder) -> None:
+    """Failed conditions come back without the old item from now on (see strip_old_item)."""
+    clients.dynamodb().meta.events.register("after-call.dynamodb", strip_old_item)
+    recorder.phase = DYNALITE
+
+
+def seed_upstream(sandbox: UpstreamSandbox) -> None:
+    """The sender account and the attribute names the event files use exist upstream."""
+    sandbox.add_users("ops-bot", "alice", "bob")
+    with sandbox.core.lock:
+        sandbox.core.state.attr_names = {"0": "sex", "1": "city"}
+
+
+def push_api(
+    sandbox: UpstreamSandbox, patch: pytest.MonkeyPatch, recorder: AwsCallRecorder
+) -> None:
+    seed_upstream(sandbox)
+    expect(PUSH, "push_api_get_quota.json", 200)
+    expect(PUSH, "push_api_post_dry_run.json", 200)
+    for event_file in ("push_api_post_all.json", "push_api_post_tags_or.json"):
+        expect(PUSH, event_file, 202)
+    expect(PUSH, "push_api_post_sender.json", 202)
+    expect(PUSH, "push_api_post_attributes_and.json", 202)
+    expect(PUSH, "push_api_post_invalid.json", 422)
+    first = expect(PUSH, "push_api_post_idempotent.json", 202)
+    assert expect(PUSH, "push_api_post_idempotent.json", 202) == first  # replayed
+    assert expect(PUSH, "push_api_get_push.json", 200)["push_id"] == first["push_id"]
+    listed = expect(PUSH, "push_api_list_pushes.json", 200)["pushes"]
+    assert first["push_id"] in {push["push_id"] for push in listed}
+    caller = "arn:aws:iam::123456789012:user/orders-service"
+    by_caller = call_http(PUSH, api_query("push_api_list_pushes.json", caller=caller))
+    assert by_caller.status == 200 and by_caller.body["pushes"], by_caller.body
+    refuse_reservations(patch)
+    assert expect(PUSH, "push_api_post_idempotent.json", 429, key=str(uuid.uuid4()))["code"]
+    like_dynalite(recorder)
+    assert expect(PUSH, "push_api_post_idempotent.json", 202) == first
+    expect(PUSH, "push_api_post_all.json", 429)
+
+
+def push_event(
+    sandbox: UpstreamSandbox, patch: pytest.MonkeyPatch, recorder: AwsCallRecorder
+) -> None:
+    sent = push_requested({**SALE, "idempotency_key": "sale-1"}, str(uuid.uuid4()))
+    assert invoke(EVENT, sent)["outcome"] == "sent"
+    assert invoke(EVENT, sent)["replayed"] is True  # redelivery
+    invalid = push_requested({"audience": {}, "message": {"text": "x"}}, str(uuid.uuid4()))
+    assert invoke(EVENT, invalid) == {"outcome": "failed", "code": "validation_failed"}
+    refuse_reservations(patch)
+    with pytest.raises(Exception, match="interval"):  # retryable: EventBridge retries it
+        invoke(EVENT, push_requested(SALE, str(uuid.uuid4())))
+    like_dynalite(recorder)
+    assert invoke(EVENT, sent)["replayed"] is True
+    with pytest.raises(Exception, match="interval"):
+        invoke(EVENT, push_requested(SALE, str(uuid.uuid4())))
+
+
+def audience_api(
+    sandbox: UpstreamSandbox, patch: pytest.MonkeyPatch, recorder: AwsCallRecorder
+) -> None:
+    seed_upstream(sandbox)
+    for event_file in AUDIENCE_EVENTS:
+        expect(AUDIENCE, event_file, 200)
+
+
+SCENARIOS: dict[str, Callable[[UpstreamSandbox, pytest.MonkeyPatch, AwsCallRecorder], None]] = {
+    PUSH: push_api,
+    EVENT: push_event,
+    AUDIENCE: audience_api,
+}
