@@ -63,7 +63,15 @@ def test_gateway_metrics_on_the_dashboard_are_emitted_by_the_code(
 
 
 @pytest.mark.parametrize(
-    "metric", ["PushAccepted", "RefusedByCode", "QuotaUsed", "UpstreamLatency", "UpstreamErrors"]
+    "metric",
+    [
+        "PushAccepted",
+        "RefusedByCode",
+        "QuotaUsed",
+        "UpstreamLatency",
+        "UpstreamErrors",
+        "PushOutcomeUnknown",
+    ],
 )
 def test_the_dashboard_covers(metric: str, dashboard: tuple[dict[str, Any], set[str]]) -> None:
     assert metric in json.dumps(dashboard[0])
