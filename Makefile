@@ -67,11 +67,14 @@ SOAK_CLIENTS ?= 50
 SOAK_SECONDS ?= 60
 FUZZ_EXAMPLES ?= 300
 SOAK_TIMEOUT ?= 1800
-soak: dev node  ## load test (50 clients x 60 s) + fuzz (FUZZ_EXAMPLES), with figures; bounded
+AT_MOST_ONCE_EXAMPLES ?= 300
+soak: dev node  ## load (50 clients x 60 s), fuzz and at-most-once answer sequences, with figures; bounded
 	LOAD_CLIENTS=$(SOAK_CLIENTS) LOAD_SECONDS=$(SOAK_SECONDS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	AT_MOST_ONCE_EXAMPLES=$(AT_MOST_ONCE_EXAMPLES) \
 	timeout --kill-after=30 $(SOAK_TIMEOUT) $(BIN)/pytest -s -q -p no:cacheprovider \
 		--timeout=$(SOAK_TIMEOUT) --allow-hosts=127.0.0.1,::1,localhost \
-		tests/proofs/load $(wildcard tests/proofs/fuzz)
+		tests/proofs/load $(wildcard tests/proofs/fuzz) \
+		tests/proofs/faults/test_at_most_once_sequences.py
 
 reliability: dev node  ## one command: the suites of tests/proofs/ (reliability, faults, fuzz, load, hygiene, authz) + report
 	VENV=$(VENV) scripts/reliability_report.sh

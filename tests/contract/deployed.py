@@ -10,7 +10,9 @@ from devstack.template import parameter_defaults
 PSEUDO_PARAMETERS = {"AWS::AccountId": "123456789012", "AWS::Region": "ap-southeast-1"}
 # Values a deployer must pass (the parameters without defaults).
 REQUIRED_PARAMETERS = {
-    "TimSecretArn": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-AbCdEf",
+    "TimSecretArn": (
+        "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-push-gateway/admin-AbCdEf"
+    ),
     "TimRegion": "singapore",
 }
 

@@ -111,3 +111,24 @@ def test_region_parameter_offers_exactly_the_settings_regions(template: dict[str
 def test_timeouts(specs: dict[str, FunctionSpec], logical_id: str, timeout: int) -> None:
     # API Gateway answers 503 after 30 s, so synchronous functions must finish well before
     assert specs[logical_id].timeout == timeout
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (
+            "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-push-gateway/admin-AbCdEf",
+            True,
+        ),
+        ("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:tim-admin-a1B2c3", True),
+        ("tim-push-gateway/admin", False),  # a name: the policy could not name the secret
+        ("arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:tim-push-gateway/admin", False),
+        ("arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:*", False),
+    ],
+    ids=["full-arn", "aws-cn", "name", "partial-arn", "wildcard"],
+)
+def test_secret_parameter_accepts_only_a_full_secret_arn(
+    template: dict[str, Any], value: str, accepted: bool
+) -> None:
+    pattern = template["Parameters"]["TimSecretArn"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, value) is not None) is accepted

@@ -37,3 +37,18 @@ def test_a_refusal_emits_refused_by_code_with_its_code(capsys: pytest.CaptureFix
     assert record["code"] == "validation_failed"
     assert record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TimPushGateway"
     assert ["code", "service"] in record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+
+
+def test_an_unexpected_exception_is_a_problem_json_500_without_details() -> None:
+    app = Router()
+
+    @app.route("GET", "/v1/boom")
+    def boom(_: HttpRequest) -> ApiGatewayResponse:
+        raise KeyError("secret-looking internal detail")
+
+    answer = app.resolve({"routeKey": "GET /v1/boom"}, Context())
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 500
+    assert answer["headers"]["Content-Type"] == "application/problem+json"
+    assert (body["code"], body["retryable"]) == ("internal_error", False)
+    assert "secret-looking" not in answer["body"]

@@ -59,6 +59,7 @@ def test_every_push_event_file_is_covered() -> None:
         "push_event_requested.json",
         "push_event_requested_all.json",
         "push_event_invalid.json",
+        "push_event_dry_run.json",
     }
     assert {p.name for p in EVENTS.glob("push_event_*.json")} == covered
 
@@ -163,8 +164,7 @@ def test_retryable_failure_without_a_task_raises_then_runs_again(
 def test_dry_run_event_sends_nothing_and_publishes_the_body(
     upstream: StubHttp, outcomes: Outcomes
 ) -> None:
-    event = load_event("push_event_requested.json")
-    event["detail"]["dry_run"] = True
+    event = load_event("push_event_dry_run.json")
 
     result = lambda_handler(event, FakeLambdaContext(function_name="PushEventFunction"))
 

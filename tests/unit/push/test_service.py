@@ -392,6 +392,13 @@ def test_retryable_failure_without_a_task_runs_again_under_the_same_push_id() ->
     assert h.client.calls[0][1]["MsgRandom"] == h.client.calls[1][1]["MsgRandom"]
 
 
+def test_unkeyed_quota_refusal_writes_no_record_at_all() -> None:
+    h = harness()
+    h.quota.refusals = [IntervalWait(5000)]
+    refused(h, request())
+    assert (h.records.records, h.records.calls) == ({}, [])
+
+
 def test_local_quota_refusal_leaves_no_record() -> None:
     h = harness()
     h.quota.refusals = [IntervalWait(5000)]

@@ -3,7 +3,9 @@
 1. every local check (policy, attribute names, sizes): a refusal here writes nothing;
 2. claim the record (`sending`), or answer from it (a replay, an in-progress 409, a 422 for a
    reused key, or the recovery of a dead invocation's push as `outcome_unknown`);
-3. reserve a quota slot: a refusal forgets the claim (local refusals leave no record);
+3. reserve a quota slot: a refusal forgets the claim (local refusals leave no record). A push
+   without an Idempotency-Key has nothing to replay, so it reserves first and claims after;
+
 4. one upstream call; its outcome, whatever it is, is stored with the record and answered.
 
 DynamoDB writes of an accepted push: the claim, the quota reservation, the outcome (three).
@@ -63,12 +65,24 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         event_source=ctx.event_source,
         idempotency_key=ctx.idempotency_key,
     )
+    store = deps.quota(creds)
+    if ctx.idempotency_key is None:
+        # Nothing to replay without a key: take the slot first, so a refusal writes no record.
+        reservation = reserve_slot(ctx, store, deps)
+        try:
+            claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+        except BaseException:
+            store.release(reservation)
+            raise
+        if not isinstance(claimed, Claim):  # a fresh random push_id cannot exist yet
+            store.release(reservation)
+            raise InternalError("a new push id collided with an existing record")
+        return _send(body, store, reservation, claimed, req, ctx, deps)
     claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
         return claimed
-    store = deps.quota(creds)
     try:
         reservation = reserve_slot(ctx, store, deps)
     except GatewayError as refusal:
