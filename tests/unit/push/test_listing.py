@@ -235,6 +235,8 @@ def _filters_hash() -> str:
         _forged({"k": {**KEY, "push_id": 1}, "f": _filters_hash()}),
         _forged({"k": {**KEY, "push_id": "a/b"}, "f": _filters_hash()}),
         _forged({"k": {**KEY, "list_sk": "2026-11-29T10:00:00.123Z#other"}, "f": _filters_hash()}),
+        _forged({"k": {**KEY, "list_sk": "x" * 2000 + "#" + KEY["push_id"]}, "f": _filters_hash()}),
+        _forged({"k": {**KEY, "list_sk": "2026-11-29#" + KEY["push_id"]}, "f": _filters_hash()}),
     ],
 )
 def test_cursors_this_module_did_not_make_are_refused(cursor: str) -> None:

@@ -33,7 +33,7 @@ from push_common import caches, clients
 from push_common.aws_errors import as_dependency_error
 from push_common.errors import FieldProblem, ValidationFailed
 from push_common.identity import normalise_principal
-from push_common.push.record_views import PUSH_ID, record_view
+from push_common.push.record_views import record_view
 from push_common.push.records import LIST_PARTITION, Item
 from push_common.settings import get_settings
 
@@ -68,6 +68,11 @@ _RFC3339 = re.compile(
     re.ASCII,
 )
 _CURSOR = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+# A record's sort key: `created_at` (UTC, milliseconds) `#` push_id.
+_SORT_KEY = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#(?P<push_id>[A-Za-z0-9-]{1,64})",
+    re.ASCII,
+)
 # A role ARN with a path (`role/team/orders`): records name the role without it, as STS does.
 _ROLE_WITH_PATH = re.compile(r"(arn:[a-z-]+:iam::[0-9]{12}:role/)(?:[^/]+/)+([^/]+)", re.ASCII)
 
@@ -244,11 +249,12 @@ def decode_cursor(raw: str, query: ListQuery) -> dict[str, str]:
     if not all(isinstance(value, str) for value in key.values()):
         _bad_cursor("not a cursor of this listing")
     partition, value = query.partition
-    push_id, sort_key = key["push_id"], key["list_sk"]
+    sort_key = key["list_sk"]
+    shape = _SORT_KEY.fullmatch(sort_key)
     if (
         key[partition] != value
-        or not PUSH_ID.fullmatch(push_id)
-        or not sort_key.endswith(f"#{push_id}")
+        or shape is None
+        or shape["push_id"] != key["push_id"]
         or (query.since is not None and sort_key < query.since)
         or (query.until is not None and sort_key >= query.until)
     ):
