@@ -65,7 +65,8 @@ def test_fifteen_simultaneous_events_become_fifteen_spaced_pushes(
     refused = [c for c in calls if c["command"] == "im_push" and c["error_code"] != 0]
     print(
         f"\n{EVENTS} simultaneous events: {len(pushes)} pushes, min gap upstream "
-        f"{min(gaps):.3f} s, {len(refused)} answered 90024 (no task; retried), {redelivered} redelivered, "
+        f"{min(gaps):.3f} s, {len(refused)} answered 90024 (no task; retried), "
+        f"{redelivered} redelivered, "
         f"{len(failed)} dead-lettered, {len(sent)} Push Sent"
     )
     assert len(pushes) == EVENTS
