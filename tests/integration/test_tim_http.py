@@ -22,15 +22,22 @@ TIMEOUT = urllib3.Timeout(connect=2, read=2)
 
 
 @contextmanager
-def server(reply: bytes | None) -> Iterator[int]:
-    """A one-connection server that reads the request, then sends `reply` (None: hangs up)."""
+def server(reply: bytes | None, *, whole_request: bool = True) -> Iterator[int]:
+    """A one-connection server that reads the request, then sends `reply` (None: hangs up).
+
+    `whole_request=False` answers the first bytes at once (a TLS ClientHello waits for them)."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
     def serve() -> None:
         conn, _ = listener.accept()
         with conn:
-            conn.recv(65536)
+            received = conn.recv(65536)
+            while whole_request and not received.endswith(b"\r\n\r\n{}"):  # body `{}`
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
             if reply is not None:
                 conn.sendall(reply)
 
@@ -58,7 +65,9 @@ def test_a_refused_connection_wrote_nothing() -> None:
 
 
 def test_a_failed_tls_handshake_wrote_nothing() -> None:
-    with server(b"HTTP/1.1 200 OK\r\n\r\nnot tls") as port:  # plain HTTP where TLS is expected
+    with server(
+        b"HTTP/1.1 200 OK\r\n\r\nnot tls", whole_request=False
+    ) as port:  # plain HTTP where TLS is expected
         http = TrackedHttp()
         with pytest.raises(SSLError):
             post(http, f"https://127.0.0.1:{port}/v4/x")

@@ -89,6 +89,7 @@ class FakeRecords:
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    finish_error: GatewayError | None = None
 
     def now_ms(self) -> int:
         return NOW_MS
@@ -112,6 +113,8 @@ class FakeRecords:
 
     def finish(self, claim: Claim, answer: PushAnswer, **fields: Any) -> bool:
         self.calls.append(("finish", answer.record_status))
+        if self.finish_error is not None:
+            raise self.finish_error
         self.records[claim.push_id].update(status=answer.record_status, answer=answer, **fields)
         return True
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from push_common.errors import (
+    DependencyUnavailable,
     FieldProblem,
     Forbidden,
     GatewayError,
@@ -414,3 +415,11 @@ def test_a_daily_quota_answer_right_after_our_reset_does_not_close_the_new_day()
     error = refused(h, request())
     assert (error.status, error.code, error.retry_after) == (429, "daily_quota_exhausted", 10)
     assert "mark_exhausted" not in h.quota.methods()
+
+
+def test_a_sent_push_is_answered_202_even_when_its_record_cannot_be_written() -> None:
+    h = harness()
+    h.records.finish_error = DependencyUnavailable("DynamoDB is down", code="aws_unavailable")
+    answer = submit_push(request(), keyed(CALLER, "order-11"), h.deps())
+    assert (answer.status, answer.body["status"]) == (202, "submitted")
+    assert len(h.client.calls) == 1

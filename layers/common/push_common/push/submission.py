@@ -109,7 +109,7 @@ def _send(
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task (deliver's contract)
         answer = _failure(claim, refusal)
-        deps.records.finish(claim, answer, error=_error_of(refusal))
+        _record(claim, answer, deps, error=_error_of(refusal))
         logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
         return answer
     except Exception:
@@ -124,8 +124,7 @@ def _send(
         body=accepted_body(claim.push_id, task_id, reservation, store),
         record_status=SUBMITTED,
     )
-    if not deps.records.finish(claim, answer, task_id=task_id, sent_at_ms=sent_at):
-        logger.error("push sent but its record was taken over", push_id=claim.push_id)
+    _record(claim, answer, deps, task_id=task_id, sent_at_ms=sent_at)
     count("PushAccepted")
     logger.info(
         "push accepted",
@@ -146,14 +145,24 @@ def _unknown(claim: Claim, exc: OutcomeUnknown, ctx: PushContext, deps: PushDeps
     answer = PushAnswer(
         push_id=claim.push_id, status=exc.status, body=problem, record_status=OUTCOME_UNKNOWN
     )
-    try:
-        deps.records.finish(claim, answer, error=_error_of(exc))
-    except GatewayError:
-        # The record stays `sending`; once its lease ends it is recovered as outcome_unknown,
-        # so the push is still never sent again.
-        logger.exception("outcome_unknown not recorded", push_id=claim.push_id)
+    _record(claim, answer, deps, error=_error_of(exc))
     _note_unknown(claim.push_id, ctx, exc.detail)
     return answer
+
+
+def _record(claim: Claim, answer: PushAnswer, deps: PushDeps, **fields: Any) -> None:
+    """Store the outcome; the caller gets the answer even when the record cannot be written.
+
+    A record left in `sending` is recovered as `outcome_unknown` once its lease ends, so a
+    failed write can never lead to a second send, only to a more cautious answer later.
+    """
+    try:
+        stored = deps.records.finish(claim, answer, **fields)
+    except GatewayError:
+        logger.exception("push outcome not recorded", push_id=claim.push_id)
+        return
+    if not stored:
+        logger.error("push outcome not recorded: the record was taken over", push_id=claim.push_id)
 
 
 def _note_unknown(push_id: str, ctx: PushContext, detail: str) -> None:
