@@ -1,4 +1,5 @@
-"""HTTP API: POST /v1/pushes, GET /v1/quota. Routing only; the work is in push_common.push."""
+"""HTTP API: POST /v1/pushes, GET /v1/quota, recall and report of a push. Routing only; the
+work is in push_common.push."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.http_api import handle_push, handle_quota
+from push_common.push.recall import recall_push
+from push_common.push.report import push_report
 from push_common.push.service import PushContext
 
 app = Router()
@@ -45,6 +48,30 @@ def create_push(request: HttpRequest) -> ApiGatewayResponse:
 @app.route("GET", "/v1/quota")
 def get_quota(_: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, handle_quota(default_deps()))
+
+
+@app.route("POST", "/v1/pushes/{push_id}/recall")
+def recall(request: HttpRequest) -> ApiGatewayResponse:
+    body = recall_push(
+        _push_id(request),
+        request.body(),
+        request.identity,
+        default_deps(),
+        deadline=request.deadline(margin_seconds=0.5),
+    )
+    return json_response(200, body)
+
+
+@app.route("GET", "/v1/pushes/{push_id}/report")
+def report(request: HttpRequest) -> ApiGatewayResponse:
+    body = push_report(
+        _push_id(request), default_deps(), deadline=request.deadline(margin_seconds=0.5)
+    )
+    return json_response(200, body)
+
+
+def _push_id(request: HttpRequest) -> str:
+    return str((request.event.get("pathParameters") or {}).get("push_id", ""))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

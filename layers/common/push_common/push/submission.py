@@ -15,8 +15,10 @@ import hashlib
 import json
 from typing import Any
 
+from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError, InternalError, OutcomeUnknown
 from push_common.observability import count, logger
+from push_common.push.families import UpstreamCall
 from push_common.push.records import (
     FAILED,
     OUTCOME_UNKNOWN,
@@ -31,7 +33,9 @@ from push_common.push.service import (
     PushContext,
     PushDeps,
     accepted_body,
+    accepted_test_body,
     deliver,
+    deliver_test,
     prepare,
     push_id_for,
     reserve_slot,
@@ -51,10 +55,11 @@ def normalised_request(req: PushRequest) -> dict[str, Any]:
 
 def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
     """Run one push (or answer from its record). Raises only for refusals that left no record."""
-    creds, body = prepare(req, ctx, deps)
+    push_id = push_id_for(ctx)  # first: timpush carries it upstream as DataId
+    creds, call = prepare(req, ctx, deps, push_id=push_id)
     request = normalised_request(req)
     push = NewPush(
-        push_id=push_id_for(ctx),
+        push_id=push_id,
         request=request,
         request_hash=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest(),
         caller=ctx.caller,
@@ -62,12 +67,16 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         channel=ctx.channel,
         event_source=ctx.event_source,
         idempotency_key=ctx.idempotency_key,
+        kind=call.kind,
+        upstream_api=call.api,
     )
     claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
         return claimed
+    if not call.takes_quota:
+        return _send_test(call, creds, claimed, ctx, deps)
     store = deps.quota(creds)
     try:
         reservation = reserve_slot(ctx, store, deps)
@@ -77,11 +86,45 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
     except Exception as exc:
         deps.records.abandon(claimed, _failure(claimed, InternalError("quota reservation failed")))
         raise InternalError("the quota reservation failed unexpectedly") from exc
-    return _send(body, store, reservation, claimed, req, ctx, deps)
+    return _send(call, store, reservation, claimed, req, ctx, deps)
+
+
+def _send_test(
+    call: UpstreamCall,
+    creds: AdminCredentials,
+    claim: Claim,
+    ctx: PushContext,
+    deps: PushDeps,
+) -> PushAnswer:
+    """A test send (`timpush/batch`): no quota slot; otherwise the same record and at most once."""
+    try:
+        task_id = deliver_test(call, creds, ctx, deps)
+    except OutcomeUnknown as unknown:
+        return _unknown(claim, unknown, ctx, deps)
+    except GatewayError as refusal:  # certainly no task
+        answer = _failure(claim, refusal)
+        deps.records.finish(claim, answer, error=_error_of(refusal))
+        logger.warning("test send failed", push_id=claim.push_id, code=refusal.code)
+        return answer
+    except Exception:
+        logger.exception("unexpected error while sending a test send", push_id=claim.push_id)
+        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
+        return _unknown(claim, internal, ctx, deps)
+    answer = PushAnswer(
+        push_id=claim.push_id,
+        status=202,
+        body=accepted_test_body(claim.push_id, task_id),
+        record_status=SUBMITTED,
+    )
+    if not deps.records.finish(claim, answer, task_id=task_id, sent_at_ms=deps.records.now_ms()):
+        logger.error("test send sent but its record was taken over", push_id=claim.push_id)
+    count("TestSendAccepted")
+    logger.info("test send accepted", push_id=claim.push_id, task_id=task_id, caller=ctx.caller)
+    return answer
 
 
 def _send(
-    body: dict[str, Any],
+    call: UpstreamCall,
     store: QuotaStore,
     reservation: Any,
     claim: Claim,
@@ -90,7 +133,7 @@ def _send(
     deps: PushDeps,
 ) -> PushAnswer:
     try:
-        task_id = deliver(body, store, reservation, ctx, deps)
+        task_id = deliver(call, store, reservation, ctx, deps)
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task (deliver's contract)
@@ -178,4 +221,6 @@ def _lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
 
 def _audience_kind(req: PushRequest) -> str:
     audience = req.audience
+    if audience.accounts is not None:
+        return "accounts"
     return "all" if audience.all else "tags" if audience.tags is not None else "attributes"
