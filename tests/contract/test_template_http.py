@@ -11,6 +11,8 @@ from devstack.template import FUNCTION_TYPE, load_template, resources_of_type, r
 DESIGN_ROUTES = {
     ("POST", "/v1/pushes"): "PushApiFunction",
     ("GET", "/v1/quota"): "PushApiFunction",
+    ("POST", "/v1/pushes/{push_id}/recall"): "PushApiFunction",
+    ("GET", "/v1/pushes/{push_id}/report"): "PushApiFunction",
     ("GET", "/v1/attribute-names"): "AudienceApiFunction",
     ("PUT", "/v1/attribute-names"): "AudienceApiFunction",
     ("GET", "/v1/users/attributes"): "AudienceApiFunction",
