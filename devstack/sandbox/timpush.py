@@ -134,7 +134,9 @@ def revoke(st: SandboxState, body: JsonObj, *, now: float) -> JsonObj:
 
 def statistics(st: SandboxState, body: JsonObj, *, now: float) -> JsonObj:
     """all_member_push_statistics: counts of the asked tasks created within [StartTime, EndTime]."""
-    start, end, ids = body.get("StartTime"), body.get("EndTime"), body.get("TaskID", [])
+    start: Any = body.get("StartTime")
+    end: Any = body.get("EndTime")
+    ids = body.get("TaskID", [])
     if not (is_int(start) and is_int(end)) or start > end:
         raise ApiError(90001, "StartTime and EndTime must be integers, StartTime <= EndTime")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
