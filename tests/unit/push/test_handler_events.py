@@ -82,6 +82,9 @@ OTHERS = {
     "push_api_post_invalid.json",
     "push_api_post_not_utf8.json",
     "push_api_get_quota.json",
+    # tested in test_timpush_handler.py (they need a timpush push first)
+    "push_api_post_recall.json",
+    "push_api_get_report.json",
 }
 
 
