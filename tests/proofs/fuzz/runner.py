@@ -25,6 +25,9 @@ class Case:
     headers: tuple[tuple[str, str | bytes], ...] = (("content-type", "application/json"),)
     query: str = ""
     label: str = "generated"
+    # The concrete path sent for a templated route (`/v1/pushes/{push_id}/recall`); `path` stays
+    # the documented template the answer is judged against.
+    url_path: str = ""
 
     @property
     def route(self) -> str:
@@ -35,7 +38,7 @@ class Case:
         body = self.body if len(self.body) <= 400 else self.body[:400] + b"...(cut)"
         query = self.query if len(self.query) <= 200 else self.query[:200] + "...(cut)"
         return (
-            f"{self.route}?{query} headers={dict(self.headers)!r} "
+            f"{self.route} {self.url_path}?{query} headers={dict(self.headers)!r} "
             f"body[{len(self.body)} bytes]={body!r}"
         )
 
@@ -80,7 +83,7 @@ class Fuzzer:
         headers = cast("dict[str, str]", {CALLER_HEADER: FUZZ_CALLER, **dict(case.headers)})
         reply = self._pool.request(
             case.method,
-            f"{self._base}{case.path}" + (f"?{case.query}" if case.query else ""),
+            f"{self._base}{case.url_path or case.path}" + (f"?{case.query}" if case.query else ""),
             body=case.body or None,
             headers=headers,
             redirect=False,
