@@ -40,7 +40,7 @@ def push_report(push_id: str, deps: PushDeps, *, deadline: float | None) -> dict
             return cached
         if deps.gate is None:
             break
-        gate = gate or deps.gate(deps.credentials(), "statistics", STATISTICS_INTERVAL_MS)
+        gate = gate or deps.open_gate(deps.credentials(), "statistics", STATISTICS_INTERVAL_MS)
         wait_ms = gate.try_pass()
         if wait_ms == 0:
             break

@@ -64,13 +64,19 @@ class PushDeps:
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
 
+    def open_gate(self, creds: AdminCredentials, name: str, interval_ms: int) -> RateGate:
+        """The shared gate, with the quota's safety margin: the pass is recorded just before the
+        call leaves, so clock skew and network jitter must not bring two calls within the limit."""
+        assert self.gate is not None
+        return self.gate(creds, name, interval_ms + self.settings.quota_safety_margin_ms)
+
     def pass_gate(
         self, creds: AdminCredentials, name: str, interval_ms: int, *, code: str, what: str
     ) -> None:
         """Wait for the shared gate of `name` (at most QUOTA_MAX_WAIT_MS), else 429 `code`."""
         if self.gate is None:
             return
-        self.gate(creds, name, interval_ms).wait_pass(
+        self.open_gate(creds, name, interval_ms).wait_pass(
             max_wait_seconds=self.settings.quota_max_wait_ms / 1000,
             code=code,
             what=what,
