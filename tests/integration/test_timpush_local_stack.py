@@ -5,6 +5,7 @@ and at most once for a lost revoke answer."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,9 @@ def stack(stack_factory: StackFactory) -> Iterator[StackProcess]:
     yield stack_factory(TIM_PUSH_API="timpush")
 
 
-def sandbox(stack: StackProcess, method: str, route: str, body: dict | None = None) -> Reply:
+def sandbox(
+    stack: StackProcess, method: str, route: str, body: dict[str, Any] | None = None
+) -> Reply:
     assert stack.sandbox_url is not None
     return request(method, f"{stack.sandbox_url}/_sandbox/{route}", body)
 
