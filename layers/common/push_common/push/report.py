@@ -56,7 +56,8 @@ def push_report(push_id: str, deps: PushDeps, *, deadline: float | None) -> dict
     now = deps.records.now_ms()
     body = {
         "StartTime": sent_ms // 1000 - WINDOW_LEAD_SECONDS,
-        "EndTime": min(now, sent_ms + DATA_DAYS_MS) // 1000,
+        # Rounded up: a task created earlier in this very second is inside the window.
+        "EndTime": math.ceil(min(now, sent_ms + DATA_DAYS_MS) / 1000),
         "TaskID": [task_id],
     }
     out = deps.client.call(STATISTICS_COMMAND, body, service=TIMPUSH, deadline=deadline)
