@@ -209,3 +209,21 @@ def test_report_picks_the_task_and_passes_platform_integers_through() -> None:
 )
 def test_report_without_the_task_is_none(answer: dict[str, Any]) -> None:
     assert normalise_report("p", "t1", answer, as_of="now") is None
+
+
+def test_a_test_send_refused_by_the_batch_gate_leaves_no_record() -> None:
+    from push_common.errors import RateLimited
+
+    h = harness(TIM_PUSH_API="timpush")
+    deps = h.deps()
+
+    class ClosedGate:
+        def wait_pass(self, **kwargs: Any) -> None:
+            raise RateLimited("busy", code=kwargs["code"], retry_after=1)
+
+    deps.gate = lambda *_: ClosedGate()  # type: ignore[assignment]
+    r = PushRequest.model_validate({"audience": {"accounts": ["a"]}, "notification": NOTE})
+    with pytest.raises(RateLimited) as caught:
+        submit_push(r, PushContext(caller="c", idempotency_key="k"), deps)
+    assert (caught.value.status, caught.value.code) == (429, "test_send_rate_limited")
+    assert h.records.records == {} and h.client.calls == []

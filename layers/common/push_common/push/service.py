@@ -192,14 +192,11 @@ def deliver(
         raise
 
 
-def deliver_test(
-    call: UpstreamCall, creds: AdminCredentials, ctx: PushContext, deps: PushDeps
-) -> str:
-    """Send a test send once (no quota slot); its TaskId, or raise.
+def admit_test(creds: AdminCredentials, deps: PushDeps) -> None:
+    """Wait for the shared `timpush/batch` gate (docs/upstream.md §1.5), else 429.
 
-    `timpush/batch` is limited per second (docs/upstream.md §1.5): the shared gate keeps every
-    Lambda together under it. Errors follow `deliver`'s contract: `OutcomeUnknown` when a task may
-    exist, any other error means none was created.
+    A test send takes no quota slot, but batch calls are limited per second; the gate keeps every
+    Lambda together under that limit. A refusal here is local: nothing was sent.
     """
     deps.pass_gate(
         creds,
@@ -208,6 +205,11 @@ def deliver_test(
         code="test_send_rate_limited",
         what="timpush/batch",
     )
+
+
+def deliver_test(call: UpstreamCall, ctx: PushContext, deps: PushDeps) -> str:
+    """Send an admitted test send once; its TaskId, or raise (`deliver`'s contract:
+    `OutcomeUnknown` when a task may exist, any other error means none was created)."""
     return _call_upstream(call, ctx, deps)
 
 

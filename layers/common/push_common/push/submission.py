@@ -15,7 +15,6 @@ import hashlib
 import json
 from typing import Any
 
-from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError, InternalError, OutcomeUnknown
 from push_common.observability import count, logger
 from push_common.push.families import UpstreamCall
@@ -34,6 +33,7 @@ from push_common.push.service import (
     PushDeps,
     accepted_body,
     accepted_test_body,
+    admit_test,
     deliver,
     deliver_test,
     prepare,
@@ -76,7 +76,12 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
         return claimed
     if not call.takes_quota:
-        return _send_test(call, creds, claimed, ctx, deps)
+        try:
+            admit_test(creds, deps)
+        except GatewayError as refusal:  # refused locally: no record, like a quota refusal
+            deps.records.abandon(claimed, _failure(claimed, refusal))
+            raise
+        return _send_test(call, claimed, ctx, deps)
     store = deps.quota(creds)
     try:
         reservation = reserve_slot(ctx, store, deps)
@@ -91,14 +96,13 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
 
 def _send_test(
     call: UpstreamCall,
-    creds: AdminCredentials,
     claim: Claim,
     ctx: PushContext,
     deps: PushDeps,
 ) -> PushAnswer:
     """A test send (`timpush/batch`): no quota slot; otherwise the same record and at most once."""
     try:
-        task_id = deliver_test(call, creds, ctx, deps)
+        task_id = deliver_test(call, ctx, deps)
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task
