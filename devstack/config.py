@@ -19,6 +19,7 @@ DEV_ACCESS_KEY_ID = "AKIALOCALDEVELOPER00"
 DEV_SECRET_ACCESS_KEY = "local-dev-secret-access-key-not-a-secret"
 # Variables a developer may set to shape the functions' behaviour locally.
 FUNCTION_OVERRIDES = (
+    "TIM_PUSH_API",
     "PUSH_DAILY_LIMIT",
     "PUSH_MIN_INTERVAL_MS",
     "QUOTA_TIMEZONE",

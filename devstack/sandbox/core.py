@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from devstack.sandbox import attrtag
+from devstack.sandbox import attrtag, timpush
 from devstack.sandbox.auth import AppConfig, check_query
 from devstack.sandbox.errors import ApiError, JsonObj, fail
 from devstack.sandbox.push import im_push
@@ -21,6 +21,7 @@ from devstack.sandbox.state import SandboxState
 
 API_PREFIX = "/v4/all_member_push/"
 COMMANDS = ("im_push", *attrtag.COMMANDS)
+TIMPUSH_PREFIX = "/v4/timpush/"
 RATE_PER_SECOND = 100
 
 
@@ -61,6 +62,7 @@ class SandboxCore:
         self.lock = threading.RLock()
         self.state = SandboxState()
         self.dedup = Dedup(self.dedup_window_seconds)
+        self.batch_dedup = Dedup(self.dedup_window_seconds)
         self.clock_offset = 0.0
         self._recent: dict[str, deque[float]] = {}
         # Real time, not the sandbox clock: tests freeze that clock and must not trip this.
@@ -75,6 +77,7 @@ class SandboxCore:
         with self.lock:
             self.state = SandboxState()
             self.dedup = Dedup(self.dedup_window_seconds)
+            self.batch_dedup = Dedup(self.dedup_window_seconds)
             self.quota.reset()
             self.clock_offset = 0.0
             self._recent.clear()
@@ -97,6 +100,8 @@ class SandboxCore:
         if method != "POST":
             raise ApiError(60002, "only POST is supported")
         check_query(query, self.app, now)
+        if path.startswith(TIMPUSH_PREFIX) and command in timpush.COMMANDS:
+            return self._timpush(command, raw, now)
         if not path.startswith(API_PREFIX) or command not in COMMANDS:
             raise ApiError(60009, "unknown request resource")
         if command == "im_push":
@@ -110,13 +115,36 @@ class SandboxCore:
         self._rate_limit(command)
         return attrtag.COMMANDS[command](self.state, body)
 
-    def _rate_limit(self, command: str) -> None:
+    def _timpush(self, command: str, raw: bytes, now: float) -> JsonObj:
+        """`v4/timpush/<command>` (docs/upstream.md §3)."""
+        app = self.app
+        if command == "push":
+            check_body_size(raw)
+            return timpush.push(
+                self.state, self.quota, self.dedup, parse_body(raw),
+                sdkappid=app.sdkappid, admin=app.identifier, now=now,
+            )  # fmt: skip
+        body = parse_body(raw)
+        rate, code = timpush.RATE_LIMITS.get(command, (RATE_PER_SECOND, 60007))
+        self._rate_limit(f"timpush/{command}", rate, code)
+        if command == "batch":
+            return timpush.batch(
+                self.state, self.batch_dedup, body, sdkappid=app.sdkappid,
+                admin=app.identifier, now=now,
+            )  # fmt: skip
+        if command == "revoke":
+            return timpush.revoke(self.state, body, now=now)
+        if command == "all_member_push_statistics":
+            return timpush.statistics(self.state, body, now=now)
+        return timpush.AUDIENCE[command](self.state, body)
+
+    def _rate_limit(self, command: str, rate: int = RATE_PER_SECOND, code: int = 60007) -> None:
         tick = self.rate_clock()
         recent = self._recent.setdefault(command, deque())
         while recent and tick - recent[0] >= 1.0:
             recent.popleft()
-        if len(recent) >= RATE_PER_SECOND:
-            raise ApiError(60007, f"more than {RATE_PER_SECOND} {command} calls per second")
+        if len(recent) >= rate:
+            raise ApiError(code, f"more than {rate} {command} calls per second")
         recent.append(tick)
 
     def record_call(

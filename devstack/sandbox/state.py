@@ -27,6 +27,8 @@ class SandboxState:
     pushes: deque[JsonObj] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     calls: deque[JsonObj] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     task_seq: int = 0
+    # timpush tasks by TaskId (push, batch): recipients, time, revocation (sandbox/timpush.py).
+    tasks: dict[str, JsonObj] = field(default_factory=dict)
 
     def name_index(self) -> dict[str, str]:
         """Attribute name -> index."""

@@ -1,4 +1,5 @@
-"""HTTP API: pushes, their records and the quota. Routing only; the work is in push_common.push."""
+"""HTTP API: pushes, their records, recall and report, and the quota. Routing only; the work is
+in push_common.push."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.http_api import handle_push, handle_quota
 from push_common.push.listing import default_listing, list_pushes
+from push_common.push.recall import recall_push
 from push_common.push.record_views import get_record, parse_push_id
+from push_common.push.report import push_report
 from push_common.push.service import PushContext
 
 app = Router()
@@ -58,6 +61,30 @@ def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
 @app.route("GET", "/v1/quota")
 def get_quota(_: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, handle_quota(default_deps()))
+
+
+@app.route("POST", "/v1/pushes/{push_id}/recall")
+def recall(request: HttpRequest) -> ApiGatewayResponse:
+    body = recall_push(
+        _push_id(request),
+        request.body(),
+        request.identity,
+        default_deps(),
+        deadline=request.deadline(margin_seconds=0.5),
+    )
+    return json_response(200, body)
+
+
+@app.route("GET", "/v1/pushes/{push_id}/report")
+def report(request: HttpRequest) -> ApiGatewayResponse:
+    body = push_report(
+        _push_id(request), default_deps(), deadline=request.deadline(margin_seconds=0.5)
+    )
+    return json_response(200, body)
+
+
+def _push_id(request: HttpRequest) -> str:
+    return str((request.event.get("pathParameters") or {}).get("push_id", ""))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

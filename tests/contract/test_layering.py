@@ -43,7 +43,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.tim_wire",
             "push_common.usersig",
         ),
-        "quota": ("push_common.quota", "push_common.quota_calendar"),
+        "quota": ("push_common.quota", "push_common.quota_calendar", "push_common.rate_gate"),
     },
     {  # foundation: no I/O of its own beyond building AWS clients
         "foundation": (
@@ -56,6 +56,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.identity",
             "push_common.observability",
             "push_common.settings",
+            "push_common.upstream_api",
             "push_common.upstream_codes",
             "push_common.upstream_rules",
             "push_common.validation",

@@ -51,7 +51,12 @@ from tests.support.openapi_spec import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PUSH_EVENTS = sorted((ROOT / "events").glob("push_api_post_*.json"))
+# The POST /v1/pushes events (push_api_post_recall.json is another route).
+PUSH_EVENTS = sorted(
+    p
+    for p in (ROOT / "events").glob("push_api_post_*.json")
+    if json.loads(p.read_text("utf-8"))["routeKey"] == "POST /v1/pushes"
+)
 INVALID_PUSH_EVENTS = {"push_api_post_invalid", "push_api_post_not_utf8"}
 # Statuses every route with a JSON body can answer before any business rule runs.
 BODY_STATUSES = {"400", "413", "422"}
@@ -80,6 +85,11 @@ def test_generated_push_schemas_are_up_to_date() -> None:
     # Given the committed document; when the generator re-runs; then nothing changes
     assert build(document()) == document(), "stale: run .venv/bin/python -m openapi.generate"
     assert document()["components"][GENERATED] == list(push_schemas())
+
+
+def test_recall_event_body_agrees_with_the_schema() -> None:
+    body = _event_body(ROOT / "events" / "push_api_post_recall.json")
+    assert _errors("RecallRequest", body) == []
 
 
 def test_push_request_body_is_the_generated_model_schema() -> None:

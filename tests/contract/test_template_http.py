@@ -13,6 +13,8 @@ DESIGN_ROUTES = {
     ("GET", "/v1/quota"): "PushApiFunction",
     ("GET", "/v1/pushes"): "PushApiFunction",
     ("GET", "/v1/pushes/{push_id}"): "PushApiFunction",
+    ("POST", "/v1/pushes/{push_id}/recall"): "PushApiFunction",
+    ("GET", "/v1/pushes/{push_id}/report"): "PushApiFunction",
     ("GET", "/v1/attribute-names"): "AudienceApiFunction",
     ("PUT", "/v1/attribute-names"): "AudienceApiFunction",
     ("GET", "/v1/users/attributes"): "AudienceApiFunction",

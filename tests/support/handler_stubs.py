@@ -34,6 +34,8 @@ class StubHttp:
     """Stands in for urllib3's PoolManager: answers like Tencent IM and records each POST."""
 
     posts: list[tuple[str, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    # Scripted answers by path suffix (e.g. "/timpush/revoke"), used before the defaults.
+    scripted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def request(
         self, method: str, url: str, *, body: bytes, headers: Mapping[str, str], timeout: Any
@@ -42,15 +44,32 @@ class StubHttp:
         parts = urlsplit(url)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         self.posts.append((parts.path, query, json.loads(body)))
+        sent = json.loads(body)
         answer: dict[str, Any] = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
-        if parts.path.endswith("/im_push"):
+        for suffix, answers in self.scripted.items():
+            if parts.path.endswith(suffix) and answers:
+                return StubResponse(200, json.dumps({**answer, **answers.pop(0)}).encode())
+        if parts.path.endswith(("/im_push", "/timpush/push")):
             answer["TaskId"] = TASK_ID
+        elif parts.path.endswith("/timpush/batch"):
+            answer["TaskId"] = "batch_" + TASK_ID
+        elif parts.path.endswith("/all_member_push_statistics"):
+            answer["Results"] = [
+                {"TaskID": task, "TotalCount": 3, "SentCount": 3, "DeliveredCount": 2,
+                 "ClickCount": 1, "PlatformStatistics": [
+                     {"EventType": 1, "PushPlatform": 2, "TotalCount": 3, "SentCount": 3,
+                      "DeliveredCount": 2, "ClickCount": 1}]}
+                for task in sent.get("TaskID", [])
+            ]  # fmt: skip
         elif parts.path.endswith("/im_get_attr_name"):
             answer["AttrNames"] = {"0": "sex", "1": "city"}
         return StubResponse(200, json.dumps(answer).encode())
 
     def pushes(self) -> list[dict[str, Any]]:
         return [body for path, _, body in self.posts if path.endswith("/im_push")]
+
+    def paths(self) -> list[str]:
+        return [path for path, _, _ in self.posts]
 
 
 @cache

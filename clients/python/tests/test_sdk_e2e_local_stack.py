@@ -193,3 +193,26 @@ def test_the_console_script_signs_too(signed_env) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["limit"] == 100
+
+
+@pytest.fixture(scope="module")
+def timpush_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    log = tmp_path_factory.mktemp("sdk-e2e-timpush") / "stack.log"
+    env = {**STACK_ENV, "TIM_PUSH_API": "timpush"}
+    process = stack_client.StackProcess(log, env).start()
+    yield process
+    process.stop()
+
+
+def test_test_send_push_report_and_recall_on_the_push_service(
+    signed_env: dict[str, str], timpush_stack: Any
+) -> None:
+    client = TimPushClient(endpoint=timpush_stack.url)
+    test = client.push(Audience.accounts(["alice"]), notification={"title": "T", "body": "B"})
+    assert test["status"] == "submitted" and "quota" not in test
+    sent = client.push(Audience.everyone(), text="Sale", keep_in_history=True)
+    report = client.push_report(sent["push_id"])
+    assert (report["push_id"], report["task_id"]) == (sent["push_id"], sent["task_id"])
+    recalled = client.recall_push(sent["push_id"], title="Sale", body="Cancelled")
+    assert (recalled["status"], recalled["upstream_api"]) == ("recalled", "timpush")
+    assert client.recall_push(sent["push_id"], title="Sale", body="Cancelled") == recalled

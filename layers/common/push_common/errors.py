@@ -165,6 +165,23 @@ class QuotaExceeded(GatewayError):
     default_retryable = True
 
 
+class RateLimited(GatewayError):
+    """429 with Retry-After: a per-second upstream limit shared by all Lambdas (rate_gate)."""
+
+    status = 429
+    default_code = "rate_limited"
+    title = "Too many calls of this kind right now"
+    default_retryable = True
+
+
+class Conflict(GatewayError):
+    """409: the push exists but is in no state for this (e.g. `not_recallable`)."""
+
+    status = 409
+    default_code = "conflict"
+    title = "The push is in no state for this request"
+
+
 class DependencyUnavailable(GatewayError):
     status = 503
     default_code = "upstream_unavailable"
@@ -187,6 +204,16 @@ class OutcomeUnknown(GatewayError):
         super().__init__(detail, upstream_code=upstream_code, retryable=False)
         self.timed_out = timed_out
         self.status = 504 if timed_out else 502  # type: ignore[misc]  # status varies per cause
+
+
+class RecallOutcomeUnknown(GatewayError):
+    """A revoke whose answer was lost: the record is unchanged and a retry is safe (revoke is
+    idempotent upstream: a second one answers 90050, "already revoked")."""
+
+    status = 504
+    default_code = "recall_outcome_unknown"
+    title = "The recall may or may not have reached Tencent"
+    default_retryable = True
 
 
 class InternalError(GatewayError):

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from push_common.upstream_api import UpstreamApi
+
 Region = Literal[
     "china",
     "singapore",
@@ -52,6 +54,8 @@ class Settings(BaseModel):
     tim_secret_id: str = Field(min_length=1)
     tim_region: Region
     tim_base_url: OptionalStr = None
+    # Which upstream family pushes and audience calls use (docs/decisions.md §16).
+    tim_push_api: UpstreamApi = "all_member_push"
     # Required by the push functions only (see `require`); the audience function has no tables.
     quota_table: OptionalStr = None
     # Push records, which are also the idempotency entries (docs/architecture.md §12).

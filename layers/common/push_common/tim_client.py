@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProxyError, ReadTimeoutError
 
-from push_common import caches
+from push_common import caches, upstream_api
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import GatewayError, OutcomeUnknown, UpstreamTimeout
 from push_common.observability import count, logger, timing
@@ -115,6 +115,7 @@ class TimClient:
         (im_push) means the command must never run twice: a maybe-sent attempt raises
         `OutcomeUnknown` at once and nothing is repeated after it.
         """
+        service, command = upstream_api.route(self._settings.tim_push_api, service, command)
         if not (_NAME.match(command) and _NAME.match(service)):
             raise ValueError(f"invalid command {service}/{command}")
         payload = json.dumps(dict(body), separators=(",", ":"), ensure_ascii=False).encode()

@@ -50,7 +50,9 @@ def signed_url(base: str, command: str, usersig: str, **overrides: Any) -> str:
     }
     query.update(overrides)
     kept = {k: v for k, v in query.items() if v is not None}
-    return f"{base}/v4/all_member_push/{command}?{urlencode(kept)}"
+    # "im_push" is an all_member_push command; "timpush/push" names its family itself.
+    path = command if "/" in command else f"all_member_push/{command}"
+    return f"{base}/v4/{path}?{urlencode(kept)}"
 
 
 def push_body(msg_random: int = 1, **fields: Any) -> dict[str, Any]:

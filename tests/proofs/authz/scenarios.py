@@ -78,11 +78,33 @@ def push_api(
     caller = "arn:aws:iam::123456789012:user/orders-service"
     by_caller = call_http(PUSH, api_query("push_api_list_pushes.json", caller=caller))
     assert by_caller.status == 200 and by_caller.body["pushes"], by_caller.body
+    push_service(patch)
     refuse_reservations(patch)
     assert expect(PUSH, "push_api_post_idempotent.json", 429, key=str(uuid.uuid4()))["code"]
     like_dynalite(recorder)
     assert expect(PUSH, "push_api_post_idempotent.json", 202) == first
     expect(PUSH, "push_api_post_all.json", 429)
+
+
+def push_service(patch: pytest.MonkeyPatch) -> None:
+    """TIM_PUSH_API=timpush: a push, a test send, its recall (twice) and report."""
+    patch.setenv("TIM_PUSH_API", "timpush")
+    caches.clear_all()
+    sent = expect(PUSH, "push_api_post_all.json", 202)
+    test = {"audience": {"accounts": ["alice"]}, "notification": {"title": "T", "body": "B"}}
+    assert "quota" not in call_http(PUSH, api_event("push_api_post_all.json", body=test)).body
+    for name, status in (
+        ("push_api_post_recall.json", 200),
+        ("push_api_post_recall.json", 200),  # idempotent
+        ("push_api_get_report.json", 200),
+        ("push_api_get_report.json", 200),  # cached in the record
+    ):
+        event = api_event(name)
+        event["pathParameters"] = {"push_id": sent["push_id"]}
+        answer = call_http(PUSH, event)
+        assert answer.status == status, (name, answer.body)
+    patch.setenv("TIM_PUSH_API", "all_member_push")
+    caches.clear_all()
 
 
 def push_event(

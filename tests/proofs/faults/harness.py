@@ -48,6 +48,14 @@ class Gateway:
         event["body"] = json.dumps(body or SALE)
         return self._invoke(event, remaining_ms)
 
+    def recall(self, push_id: str, *, remaining_ms: int = 30_000) -> Answer:
+        event = load_event("push_api_post_recall.json")
+        event["pathParameters"] = {"push_id": push_id}
+        return self._invoke(event, remaining_ms)
+
+    def calls_of(self, command: str) -> list[dict[str, Any]]:
+        return [c for c in self.sandbox.calls() if c["command"] == command]
+
     def quota_answer(self) -> Answer:
         return self._invoke(load_event("push_api_get_quota.json"), 30_000)
 

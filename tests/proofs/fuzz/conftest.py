@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.proofs.fuzz.routes import ATTRIBUTE_NAMES
+from tests.proofs.fuzz.routes import ATTRIBUTE_NAMES, KNOWN_PUSH_IDS
 from tests.proofs.fuzz.runner import FUZZ_CALLER, TALLIES, Fuzzer
 from tests.support.stack_client import StackProcess, request
 
@@ -29,6 +29,14 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProces
             headers={"x-local-caller-arn": FUZZ_CALLER},
         )  # fmt: skip
         assert reply.status == 200, reply.body
+        # One real push, so recall and report also meet a known id (all_member_push: 409).
+        sent = request(
+            "POST", stack.url + "/v1/pushes",
+            {"audience": {"all": True}, "message": {"text": "fuzz"}},
+            headers={"x-local-caller-arn": FUZZ_CALLER},
+        )  # fmt: skip
+        assert sent.status == 202, sent.body
+        KNOWN_PUSH_IDS.append(sent.json()["push_id"])
         yield stack
     finally:
         stack.stop()

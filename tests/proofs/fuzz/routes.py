@@ -52,11 +52,20 @@ BODY_SEEDS: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {
     ("POST", "/v1/users/tags/remove"): ({"users": {ACCOUNT: ["beta"]}},),
     ("POST", "/v1/users/tags/clear"): ({"accounts": [ACCOUNT]},),
 }
+RECALL = ("POST", "/v1/pushes/{push_id}/recall")
+BODY_SEEDS[RECALL] = ({"notification": {"title": "Cancelled", "body": "Sorry"}},)
 QUERY_ROUTES = {("GET", "/v1/users/attributes"), ("GET", "/v1/users/tags")}
-PLAIN_ROUTES = {("GET", "/v1/quota"), ("GET", "/v1/attribute-names")}
+PLAIN_ROUTES = {
+    ("GET", "/v1/quota"),
+    ("GET", "/v1/attribute-names"),
+    ("GET", "/v1/pushes/{push_id}/report"),
+}
 LIST_ROUTE = ("GET", "/v1/pushes")
 RECORD_ROUTE = ("GET", "/v1/pushes/{push_id}")  # templated: the cases fill the path in
 ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, LIST_ROUTE, RECORD_ROUTE})
+# Ids of real pushes on the fuzz stack (filled by its fixture), besides unknown ones.
+KNOWN_PUSH_IDS: list[str] = []
+UNKNOWN_PUSH_IDS = ("00000000-0000-4000-8000-000000000000", "nope", "x" * 300, "%C3%A9t%C3%A9")
 
 
 @st.composite
@@ -88,4 +97,8 @@ def cases(method: str, path: str) -> st.SearchStrategy[Case]:
     else:
         body, query = raw_bodies, st.sampled_from(["", "accounts=a", "%ff=%fe", "x=" + "y" * 5000])
     headers = _headers(idempotent=path == "/v1/pushes")
-    return st.builds(Case, st.just(method), st.just(path), body, headers, query)
+    target: st.SearchStrategy[str | None] = st.just(None)
+    if "{push_id}" in path:
+        ids = st.sampled_from([*KNOWN_PUSH_IDS, *UNKNOWN_PUSH_IDS])
+        target = ids.map(lambda push_id: path.replace("{push_id}", push_id))
+    return st.builds(Case, st.just(method), st.just(path), body, headers, query, target=target)

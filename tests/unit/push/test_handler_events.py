@@ -85,6 +85,9 @@ OTHERS = {
     "push_api_get_quota.json",
     "push_api_get_push.json",
     "push_api_list_pushes.json",
+    # tested in test_timpush_handler.py (they need a timpush push first)
+    "push_api_post_recall.json",
+    "push_api_get_report.json",
 }
 
 

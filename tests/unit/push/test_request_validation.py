@@ -222,7 +222,7 @@ def test_message_shape_rules(message: dict[str, Any], field: str) -> None:
 @pytest.mark.parametrize("kind", sorted(VALID_ELEMENTS))
 def test_each_element_type_is_accepted(kind: str) -> None:
     req = validate_model(PushRequest, push(message={"elements": [VALID_ELEMENTS[kind]]}))
-    assert req.message.elements is not None
+    assert req.message is not None and req.message.elements is not None
     assert req.message.elements[0].type == kind
 
 
@@ -310,7 +310,8 @@ def test_custom_only_message_is_fine_when_offline_text_is_not_needed(
 ) -> None:
     data = push(message={"elements": [{"type": "custom", "data": "{}"}]}, offline_ttl_seconds=60)
     data.update(extra)
-    assert validate_model(PushRequest, data).message.is_custom_only()
+    message = validate_model(PushRequest, data).message
+    assert message is not None and message.is_custom_only()
 
 
 def test_custom_element_desc_is_enough_for_offline_push() -> None:

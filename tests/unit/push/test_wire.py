@@ -381,14 +381,17 @@ def _request_of_wire_size(size: int) -> PushRequest:
 
 
 def test_body_of_exactly_10240_bytes_is_prepared() -> None:
-    _, body = service.prepare(_request_of_wire_size(MAX_WIRE_BODY_BYTES), KEYED, harness().deps())
-    assert wire_size(body) == MAX_WIRE_BODY_BYTES
+    req = _request_of_wire_size(MAX_WIRE_BODY_BYTES)
+    _, call = service.prepare(req, KEYED, harness().deps(), push_id="p")
+    assert wire_size(call.body) == MAX_WIRE_BODY_BYTES
 
 
 def test_body_over_10240_bytes_is_refused_with_90056() -> None:
     h = harness()
     with pytest.raises(ValidationFailed) as caught:
-        service.prepare(_request_of_wire_size(MAX_WIRE_BODY_BYTES + 1), KEYED, h.deps())
+        service.prepare(
+            _request_of_wire_size(MAX_WIRE_BODY_BYTES + 1), KEYED, h.deps(), push_id="p"
+        )
     assert caught.value.status == 422
     assert [(p.field, p.upstream_code) for p in caught.value.errors] == [("message", 90056)]
     assert (h.quota_opened, h.client.calls) == (0, [])
@@ -398,5 +401,5 @@ def test_body_over_10240_bytes_because_of_cjk_is_refused() -> None:
     # 3500 characters but 10500 bytes: the limit is in bytes.
     req = PushRequest.model_validate({"audience": {"all": True}, "message": {"text": "中" * 3500}})
     with pytest.raises(ValidationFailed) as caught:
-        service.prepare(req, KEYED, harness().deps())
+        service.prepare(req, KEYED, harness().deps(), push_id="p")
     assert caught.value.errors[0].upstream_code == 90056

@@ -11,6 +11,7 @@ from push_common.push.records import PushRecords
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
+from push_common.rate_gate import RateGate
 from push_common.settings import get_settings
 from push_common.tim_client import get_tim_client
 
@@ -32,6 +33,10 @@ def default_deps() -> PushDeps:
         # The quota belongs to the SDKAppID: deployments sharing an app share its 100 a day.
         return QuotaStore(clients.dynamodb(), table, str(creds.sdkappid), policy)
 
+    def gate_for(creds: AdminCredentials, name: str, interval_ms: int) -> RateGate:
+        # Per app, like the quota: every deployment calling this SDKAppID shares Tencent's limit.
+        return RateGate(clients.dynamodb(), table, f"{name}#{creds.sdkappid}", interval_ms)
+
     records = PushRecords(
         clients.dynamodb(),
         settings.require("pushes_table"),
@@ -44,4 +49,5 @@ def default_deps() -> PushDeps:
         quota=quota_for,
         attribute_names=attribute_names_for,
         records=records,
+        gate=gate_for,
     )

@@ -47,13 +47,13 @@ def record_view(item: Item) -> dict[str, Any]:
         "kind": _string(item, "kind"),
         "upstream_api": _string(item, "upstream_api"),
         "request": _json(item, "request"),
-        "send_at": None,  # scheduling, recall and approval fill these in later
+        "send_at": _string(item, "send_at"),
         "sent_at": _string(item, "sent_at"),
         "task_id": _string(item, "task_id"),
         "error": _json(item, "error"),
-        "recalled_at": None,
-        "approved_by": None,
-        "approved_at": None,
+        "recalled_at": _string(item, "recalled_at"),
+        "approved_by": _string(item, "approved_by"),
+        "approved_at": _string(item, "approved_at"),
     }
 
 

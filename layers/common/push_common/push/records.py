@@ -27,6 +27,7 @@ SENDING = "sending"
 SUBMITTED = "submitted"
 FAILED = "failed"
 OUTCOME_UNKNOWN = "outcome_unknown"
+RECALLED = "recalled"
 # Every record is listed under one partition of the `by_created` index: at Tencent's 100 pushes
 # a day that partition stays tiny, and one Query serves "newest first" without a Scan.
 LIST_PARTITION = "push"
@@ -345,6 +346,49 @@ class PushRecords:
         except BotoCoreError as exc:
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
 
+    # --- after sending: recall and the cached report (docs/architecture.md §13) -------------
+
+    def mark_recalled(self, push_id: str, at_ms: int) -> bool:
+        """`submitted` → `recalled` with `recalled_at`; False when it was not `submitted`."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"push_id": _s(push_id)},
+                UpdateExpression="SET #status = :recalled, #recalled_at = :at",
+                ConditionExpression="#status = :submitted",
+                ExpressionAttributeNames=_names("status", "recalled_at"),
+                ExpressionAttributeValues={
+                    ":recalled": _s(RECALLED),
+                    ":submitted": _s(SUBMITTED),
+                    ":at": _s(iso_ms(at_ms)),
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        except BotoCoreError as exc:
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        return True
+
+    def store_report(self, push_id: str, report: Mapping[str, Any], at_ms: int) -> None:
+        """Keep the latest delivery report with the record, shared by every Lambda."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"push_id": _s(push_id)},
+                UpdateExpression="SET #report = :report, #report_at_ms = :at",
+                ConditionExpression="attribute_exists(#push_id)",
+                ExpressionAttributeNames=_names("report", "report_at_ms", "push_id"),
+                ExpressionAttributeValues={":report": _s(_dumps(report)), ":at": _n(at_ms)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return  # the record expired meanwhile: nothing to cache on
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        except BotoCoreError as exc:
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, push_id: str) -> Item | None:
@@ -357,6 +401,17 @@ class PushRecords:
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
         item: Item | None = out.get("Item")
         return item
+
+
+def parse_iso_ms(value: str) -> int | None:
+    """Milliseconds of an instant written by `iso_ms`; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round(parsed.timestamp() * 1000)
 
 
 def unknown_problem(push_id: str, detail: str, *, status: int) -> dict[str, Any]:

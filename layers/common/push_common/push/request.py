@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from push_common.push.elements import Element, NonEmptyText, StrictModel, Text
-from push_common.push.rules import MAX_DESC_PLUS_EXT_BYTES, MAX_LIFETIME_SECONDS
+from push_common.push.rules import (
+    MAX_DESC_PLUS_EXT_BYTES,
+    MAX_LIFETIME_SECONDS,
+    MAX_TEST_ACCOUNTS,
+    check_text,
+)
 from push_common.upstream_rules import (
     MAX_TAGS_PER_LIST,
     AttrName,
@@ -55,21 +60,43 @@ class AttributesAudience(StrictModel):
         return set(self.any_of) | set(self.all_of)
 
 
+Account = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(check_text)]
+
+
 class Audience(StrictModel):
-    """Exactly one of all / tags / attributes: "everyone" must be said explicitly."""
+    """Exactly one of all / tags / attributes / accounts: "everyone" must be said explicitly.
+
+    `accounts` (1-500 UserIDs) is a test send through `timpush/batch` (docs/architecture.md §3.1).
+    """
 
     all: Literal[True] | None = None
     tags: TagsAudience | None = None
     attributes: AttributesAudience | None = None
+    accounts: Annotated[list[Account], Field(min_length=1, max_length=MAX_TEST_ACCOUNTS)] | None = (
+        None
+    )
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, accounts: list[str] | None) -> list[str] | None:
+        if accounts is not None and len(set(accounts)) != len(accounts):
+            raise tim_rule("accounts must be unique", None)
+        return accounts
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         if self.tags is not None and self.attributes is not None:
             raise tim_rule("tags and attributes cannot be combined in one push", 90039)
-        chosen = [x for x in (self.all, self.tags, self.attributes) if x is not None]
+        chosen = [x for x in (self.all, self.tags, self.attributes, self.accounts) if x is not None]
         if len(chosen) != 1:
-            raise tim_rule("give exactly one of {'all': true}, 'tags' or 'attributes'", None)
+            raise tim_rule(
+                "give exactly one of {'all': true}, 'tags', 'attributes' or 'accounts'", None
+            )
         return self
+
+    @property
+    def is_test(self) -> bool:
+        return self.accounts is not None
 
 
 class Message(StrictModel):
@@ -141,9 +168,13 @@ class Notification(StrictModel):
 
 class PushRequest(StrictModel):
     audience: Audience
-    message: Message
+    # Required except for a test send, which carries a notification only (checked per API
+    # family in `push.families`, so the 422 can name the field and the API).
+    message: Message | None = None
     sender: NonEmptyText | None = None
     offline_ttl_seconds: Annotated[int, Field(ge=0, le=MAX_LIFETIME_SECONDS)] = 0
+    # timpush only: store the push as a conversation message (OnlineOnlyFlag 0) or not (1).
+    keep_in_history: bool | None = None
     notification: Notification | None = None
     dry_run: bool = False
 
@@ -154,7 +185,8 @@ class PushRequest(StrictModel):
             self.notification is None or self.notification.enabled
         )
         has_desc = self.notification is not None and bool(self.notification.body)
-        if wants_offline and not has_desc and not self.message.has_push_text():
+        has_text = self.message is None or self.message.has_push_text()
+        if wants_offline and not has_desc and not has_text:
             raise tim_rule(
                 "a custom-only message needs notification.body (or a custom desc) to be pushed "
                 "offline; set notification.enabled=false for online-only delivery",

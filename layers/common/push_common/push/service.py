@@ -23,12 +23,14 @@ from push_common.errors import (
     QuotaExceeded,
     ValidationFailed,
 )
+from push_common.push.families import UpstreamCall, upstream_call
 from push_common.push.policy import check_attribute_names, check_caller_policy
 from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
-from push_common.push.rules import MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
-from push_common.push.wire import im_push_body, wire_size
+from push_common.push.rules import BATCH_INTERVAL_MS, MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
+from push_common.push.wire import wire_size
 from push_common.quota import IntervalWait, QuotaSnapshot, QuotaStore, Reservation
+from push_common.rate_gate import RateGate
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
@@ -57,8 +59,30 @@ class PushDeps:
     quota: Callable[[AdminCredentials], QuotaStore]
     attribute_names: Callable[[Iterable[str]], tuple[str, ...]]
     records: PushRecords
+    # (credentials, gate name, interval ms) → the shared per-second gate of that upstream call.
+    gate: Callable[[AdminCredentials, str, int], RateGate] | None = None
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
+
+    def open_gate(self, creds: AdminCredentials, name: str, interval_ms: int) -> RateGate:
+        """The shared gate, with the quota's safety margin: the pass is recorded just before the
+        call leaves, so clock skew and network jitter must not bring two calls within the limit."""
+        assert self.gate is not None
+        return self.gate(creds, name, interval_ms + self.settings.quota_safety_margin_ms)
+
+    def pass_gate(
+        self, creds: AdminCredentials, name: str, interval_ms: int, *, code: str, what: str
+    ) -> None:
+        """Wait for the shared gate of `name` (at most QUOTA_MAX_WAIT_MS), else 429 `code`."""
+        if self.gate is None:
+            return
+        self.open_gate(creds, name, interval_ms).wait_pass(
+            max_wait_seconds=self.settings.quota_max_wait_ms / 1000,
+            code=code,
+            what=what,
+            sleep=self.sleep,
+            monotonic=self.monotonic,
+        )
 
 
 def msg_random_for(ctx: PushContext) -> int:
@@ -78,29 +102,34 @@ def push_id_for(ctx: PushContext) -> str:
 
 
 def prepare(
-    req: PushRequest, ctx: PushContext, deps: PushDeps
-) -> tuple[AdminCredentials, dict[str, Any]]:
-    """Every local check, then the exact wire body. Raises 403/422; consumes nothing."""
+    req: PushRequest, ctx: PushContext, deps: PushDeps, *, push_id: str
+) -> tuple[AdminCredentials, UpstreamCall]:
+    """Every local check, then the exact upstream call. Raises 403/422; consumes nothing.
+
+    `push_id` is known first because `timpush/*` carries it as `DataId`.
+    """
+    api = deps.settings.tim_push_api
     creds = deps.credentials()
     check_caller_policy(req, admin=creds.identifier, caller=ctx.caller, settings=deps.settings)
+    call = upstream_call(
+        req, api=api, msg_random=msg_random_for(ctx), push_id=push_id, admin=creds.identifier
+    )
     check_attribute_names(req, deps.attribute_names)
-    body = im_push_body(req, msg_random=msg_random_for(ctx), sender=req.sender)
-    if (size := wire_size(body)) > MAX_WIRE_BODY_BYTES:
+    if (size := wire_size(call.body)) > MAX_WIRE_BODY_BYTES:
         raise ValidationFailed(
             f"the upstream body would be {size} bytes; the limit is {MAX_WIRE_BODY_BYTES}",
             errors=[FieldProblem("message", "message and notification are too large", 90056)],
         )
-    return creds, body
+    return creds, call
 
 
 def dry_run(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]:
-    """200 body of a dry run: the exact upstream request and the quota forecast."""
-    creds, body = prepare(req, ctx, deps)
-    return {
-        "dry_run": True,
-        "upstream_request": body,
-        "quota": deps.quota(creds).snapshot().to_dict(),
-    }
+    """200 body of a dry run: the exact upstream request and (broadcasts) the quota forecast."""
+    creds, call = prepare(req, ctx, deps, push_id=push_id_for(ctx))
+    out: dict[str, Any] = {"dry_run": True, "upstream_request": call.body}
+    if call.takes_quota:
+        out["quota"] = deps.quota(creds).snapshot().to_dict()
+    return out
 
 
 def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reservation:
@@ -124,7 +153,7 @@ def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reserva
 
 
 def deliver(
-    body: dict[str, Any],
+    call: UpstreamCall,
     store: QuotaStore,
     res: Reservation,
     ctx: PushContext,
@@ -136,7 +165,7 @@ def deliver(
     certainly created no task, and the slot goes back unless Tencent says the day is over.
     """
     try:
-        return _call_im_push(body, ctx, deps)
+        return _call_upstream(call, ctx, deps)
     except UpstreamUnreachable:
         store.release(res)  # the push never left this host
         raise
@@ -148,7 +177,7 @@ def deliver(
         store.note_upstream_push(store.now_ms())
         deps.sleep(max(store.policy.min_gap_ms, UPSTREAM_INTERVAL_MS + 50) / 1000)
         try:
-            return _call_im_push(body, ctx, deps)
+            return _call_upstream(call, ctx, deps)
         except UpstreamUnreachable:
             store.release(res)
             raise
@@ -161,6 +190,32 @@ def deliver(
         # answers that created no task.
         store.release(res)
         raise
+
+
+def admit_test(creds: AdminCredentials, deps: PushDeps) -> None:
+    """Wait for the shared `timpush/batch` gate (docs/upstream.md §1.5), else 429.
+
+    A test send takes no quota slot, but batch calls are limited per second; the gate keeps every
+    Lambda together under that limit. A refusal here is local: nothing was sent.
+    """
+    deps.pass_gate(
+        creds,
+        "batch",
+        BATCH_INTERVAL_MS,
+        code="test_send_rate_limited",
+        what="timpush/batch",
+    )
+
+
+def deliver_test(call: UpstreamCall, ctx: PushContext, deps: PushDeps) -> str:
+    """Send an admitted test send once; its TaskId, or raise (`deliver`'s contract:
+    `OutcomeUnknown` when a task may exist, any other error means none was created)."""
+    return _call_upstream(call, ctx, deps)
+
+
+def accepted_test_body(push_id: str, task_id: str) -> dict[str, Any]:
+    """The 202 body of a test send: no `quota` (it took no slot)."""
+    return {"push_id": push_id, "task_id": task_id, "status": "submitted"}
 
 
 def accepted_body(
@@ -183,8 +238,11 @@ def accepted_body(
     }
 
 
-def _call_im_push(body: dict[str, Any], ctx: PushContext, deps: PushDeps) -> str:
-    out = deps.client.call("im_push", body, deadline=ctx.deadline, at_most_once=True)
+def _call_upstream(call: UpstreamCall, ctx: PushContext, deps: PushDeps) -> str:
+    # Every command that may create a task is at most once (docs/decisions.md §3).
+    out = deps.client.call(
+        call.command, call.body, service=call.service, deadline=ctx.deadline, at_most_once=True
+    )
     return str(out.get("TaskId", ""))
 
 

@@ -17,8 +17,10 @@ import hashlib
 import json
 from typing import Any
 
+from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError, InternalError, OutcomeUnknown
 from push_common.observability import count, logger
+from push_common.push.families import UpstreamCall
 from push_common.push.records import (
     FAILED,
     OUTCOME_UNKNOWN,
@@ -33,7 +35,10 @@ from push_common.push.service import (
     PushContext,
     PushDeps,
     accepted_body,
+    accepted_test_body,
+    admit_test,
     deliver,
+    deliver_test,
     prepare,
     push_id_for,
     reserve_slot,
@@ -53,10 +58,11 @@ def normalised_request(req: PushRequest) -> dict[str, Any]:
 
 def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
     """Run one push (or answer from its record). Raises only for refusals that left no record."""
-    creds, body = prepare(req, ctx, deps)
+    push_id = push_id_for(ctx)  # first: timpush carries it upstream as DataId
+    creds, call = prepare(req, ctx, deps, push_id=push_id)
     request = normalised_request(req)
     push = NewPush(
-        push_id=push_id_for(ctx),
+        push_id=push_id,
         request=request,
         request_hash=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest(),
         caller=ctx.caller,
@@ -64,7 +70,11 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         channel=ctx.channel,
         event_source=ctx.event_source,
         idempotency_key=ctx.idempotency_key,
+        kind=call.kind,
+        upstream_api=call.api,
     )
+    if not call.takes_quota:
+        return _submit_test(push, creds, call, ctx, deps)
     store = deps.quota(creds)
     if ctx.idempotency_key is None:
         # Nothing to replay without a key: take the slot first, so a refusal writes no record.
@@ -77,7 +87,7 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         if not isinstance(claimed, Claim):  # a fresh random push_id cannot exist yet
             store.release(reservation)
             raise InternalError("a new push id collided with an existing record")
-        return _send(body, store, reservation, claimed, req, ctx, deps)
+        return _send(call, store, reservation, claimed, req, ctx, deps)
     claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
@@ -91,11 +101,60 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
     except Exception as exc:
         deps.records.abandon(claimed, _failure(claimed, InternalError("quota reservation failed")))
         raise InternalError("the quota reservation failed unexpectedly") from exc
-    return _send(body, store, reservation, claimed, req, ctx, deps)
+    return _send(call, store, reservation, claimed, req, ctx, deps)
+
+
+def _submit_test(
+    push: NewPush, creds: AdminCredentials, call: UpstreamCall, ctx: PushContext, deps: PushDeps
+) -> PushAnswer:
+    """A test send takes no quota slot; its rate gate plays the reservation's part."""
+    claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+    if isinstance(claimed, PushAnswer):
+        if claimed.recovered:
+            _note_unknown(claimed.push_id, ctx, "invocation died while sending")
+        return claimed
+    try:
+        admit_test(creds, deps)
+    except GatewayError as refusal:  # refused locally: no record, like a quota refusal
+        deps.records.abandon(claimed, _failure(claimed, refusal))
+        raise
+    return _send_test(call, claimed, ctx, deps)
+
+
+def _send_test(
+    call: UpstreamCall,
+    claim: Claim,
+    ctx: PushContext,
+    deps: PushDeps,
+) -> PushAnswer:
+    """A test send (`timpush/batch`): no quota slot; otherwise the same record and at most once."""
+    try:
+        task_id = deliver_test(call, ctx, deps)
+    except OutcomeUnknown as unknown:
+        return _unknown(claim, unknown, ctx, deps)
+    except GatewayError as refusal:  # certainly no task
+        answer = _failure(claim, refusal)
+        _record(claim, answer, deps, error=_error_of(refusal))
+        logger.warning("test send failed", push_id=claim.push_id, code=refusal.code)
+        return answer
+    except Exception:
+        logger.exception("unexpected error while sending a test send", push_id=claim.push_id)
+        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
+        return _unknown(claim, internal, ctx, deps)
+    answer = PushAnswer(
+        push_id=claim.push_id,
+        status=202,
+        body=accepted_test_body(claim.push_id, task_id),
+        record_status=SUBMITTED,
+    )
+    _record(claim, answer, deps, task_id=task_id, sent_at_ms=deps.records.now_ms())
+    count("TestSendAccepted")
+    logger.info("test send accepted", push_id=claim.push_id, task_id=task_id, caller=ctx.caller)
+    return answer
 
 
 def _send(
-    body: dict[str, Any],
+    call: UpstreamCall,
     store: QuotaStore,
     reservation: Any,
     claim: Claim,
@@ -104,7 +163,7 @@ def _send(
     deps: PushDeps,
 ) -> PushAnswer:
     try:
-        task_id = deliver(body, store, reservation, ctx, deps)
+        task_id = deliver(call, store, reservation, ctx, deps)
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task (deliver's contract)
@@ -201,4 +260,6 @@ def _lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
 
 def _audience_kind(req: PushRequest) -> str:
     audience = req.audience
+    if audience.accounts is not None:
+        return "accounts"
     return "all" if audience.all else "tags" if audience.tags is not None else "attributes"

@@ -1,4 +1,5 @@
-"""Translate a validated `PushRequest` into the `im_push` wire body (docs/upstream.md §2.1, §4)."""
+"""Translate a validated `PushRequest` into the `im_push` wire body (docs/upstream.md §2.1, §4);
+the pieces shared with `timpush/*` are reused by `push.families`."""
 
 from __future__ import annotations
 
@@ -25,10 +26,26 @@ def im_push_body(req: PushRequest, *, msg_random: int, sender: str | None) -> di
     body["MsgLifeTime"] = req.offline_ttl_seconds
     if (condition := _condition(req.audience)) is not None:
         body["Condition"] = condition
-    body["MsgBody"] = _msg_body(req.message)
+    if req.message is not None:  # required for im_push: push.families refuses a request without
+        body["MsgBody"] = _msg_body(req.message)
     if req.notification is not None:
         body["OfflinePushInfo"] = _offline_push_info(req.notification)
     return body
+
+
+def condition_of(audience: Audience) -> dict[str, Any] | None:
+    """`Condition` of a tags or attributes audience; None for everyone (shared by both families)."""
+    return _condition(audience)
+
+
+def msg_body_of(message: Message) -> list[dict[str, Any]]:
+    """`MsgBody` (docs/upstream.md §4), the same in `im_push` and `timpush/push`."""
+    return _msg_body(message)
+
+
+def offline_push_info_of(notification: Notification) -> dict[str, Any]:
+    """`OfflinePushInfo` (docs/upstream.md §4.9), also the replacement sent with a recall."""
+    return _offline_push_info(notification)
 
 
 def wire_size(body: dict[str, Any]) -> int:
