@@ -56,6 +56,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.identity",
             "push_common.observability",
             "push_common.settings",
+            "push_common.snapstart",
             "push_common.upstream_codes",
             "push_common.upstream_rules",
             "push_common.validation",
