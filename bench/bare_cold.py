@@ -1,34 +1,42 @@
-"""Cold baseline: import boto3, pydantic and urllib3 and create the clients a function creates.
+"""The honest cold baseline: a fresh process that does a request's I/O and nothing else.
 
-`import pydantic` alone is lazy (it loads almost nothing); `BaseModel` is what any use of pydantic
-costs, so the baseline imports it.
-
-`python -m bench.bare_cold <function>`; reports `done_at` once the clients exist.
+`python -m bench.bare_cold <function> <key> [<quota pk>]`: imports boto3, pydantic (`BaseModel`:
+what any use of pydantic costs; `import pydantic` alone loads almost nothing), urllib3 and the
+UserSig module, reports `ready_at`, then creates the clients, reads the secret and makes the
+function's I/O on new connections: for a push the record claim, the quota write, the upstream
+POST and the record finish (bench/bare_push.py), plus the outcome event for push_event; for
+audience_api one upstream `im_get_tag`. Reports `done_at` when that is done.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import boto3
+import TLSSigAPIv2
 import urllib3
 from pydantic import BaseModel
 
-from bench.child_report import report
+READY_AT = time.monotonic()
 
-# The boto3 clients each function creates while answering its first request.
-CLIENTS = {
-    "push_api": ("secretsmanager", "dynamodb"),
-    "push_event": ("secretsmanager", "dynamodb", "events"),
-    "audience_api": ("secretsmanager",),
-}
+from bench.bare_push import BarePush, BareTim  # noqa: E402  (after the timed imports)
+from bench.child_report import report  # noqa: E402
+from bench.events import AUDIENCE_ACCOUNTS  # noqa: E402
 
 
 def main() -> None:
-    services = CLIENTS[sys.argv[1]]
-    clients = [boto3.client(name) for name in services]  # type: ignore[call-overload]
-    pool = urllib3.PoolManager(num_pools=2, maxsize=4)
-    report(ready_at=None, ok=bool(clients and pool and BaseModel))
+    function, key = sys.argv[1], sys.argv[2]
+    env = dict(os.environ)
+    assert boto3 and TLSSigAPIv2 and urllib3 and issubclass(BaseModel, object)
+    if function == "audience_api":
+        reply = BareTim(env).post("im_get_tag", {"To_Account": [AUDIENCE_ACCOUNTS]})
+        ok = "UserTags" in reply
+    else:
+        quota_key = {"pk": {"S": sys.argv[3]}}
+        ok = bool(BarePush(env, quota_key=quota_key, events=function == "push_event").push(key))
+    report(ready_at=READY_AT, ok=ok)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from bench.report import Figure
 from bench.stack import BenchStack, function_environment
 
 PUSHES = 5
-# The design's minimum per push: PutItem (in progress) + UpdateItem (quota) + UpdateItem (result).
+# The minimum per push: UpdateItem (claim the record) + UpdateItem (quota) + UpdateItem (finish).
 DYNAMODB_WRITES = 3
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 

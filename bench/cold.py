@@ -1,7 +1,13 @@
-"""Cold start: fresh processes, process start to first response, vs the bare import script."""
+"""Cold start: fresh processes running the build, first response vs the honest bare baseline.
+
+Each pair is one cold child of the function and one of its bare baseline (bench/bare_cold.py),
+in alternating order; the figure is the median of the per-pair ratios with p25/p75, because on
+a shared machine a pair sees the same load while runs minutes apart do not.
+"""
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import statistics
@@ -13,29 +19,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import lambda_layout
+from bench.bare_push import seed_quota
 from bench.report import Figure, pending
 from bench.stack import BenchStack
+from bench.warm import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("push_api", "push_event", "audience_api")
-TIME_LIMIT, RSS_LIMIT = 1.5, 1.3
+FIRST_LIMIT, IMPORT_LIMIT, RSS_LIMIT = 1.2, 1.05, 1.3
 
 
 @dataclass(frozen=True)
 class Run:
-    first_ms: float  # process start -> first response (bare: clients created)
-    ready_ms: float | None  # process start -> handler module imported
+    first_ms: float  # process start -> first response
+    ready_ms: float  # process start -> handler imported (bare: its libraries imported)
     rss_mib: float
 
 
-def spawn(args: list[str], env: dict[str, str]) -> Run:
-    """Start `python -m <args>` and read its report; raise when it failed."""
+def spawn(args: list[str], env: dict[str, str], function: str) -> Run:
+    """Start `python -S -m <args>` in `function`'s Lambda layout; its report, or raise."""
+    where = lambda_layout.layout(function)
     read_fd, write_fd = os.pipe()
+    child_env = {
+        **env,
+        "BENCH_FD": str(write_fd),
+        "PYTHONPATH": where.pythonpath,
+        "PYTHONDONTWRITEBYTECODE": "1",  # /opt and /var/task are read-only on Lambda
+    }
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        env={**env, "BENCH_FD": str(write_fd)},
+        [sys.executable, "-S", "-m", *args],
+        cwd=where.task_root,
+        env=child_env,
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -48,43 +64,94 @@ def spawn(args: list[str], env: dict[str, str]) -> Run:
     if proc.returncode != 0 or not data.get("ok"):
         tail = stderr.decode(errors="replace")[-2000:]
         raise RuntimeError(f"{' '.join(args)} failed: {data.get('response')} {tail}")
-    ready = data.get("ready_at")
     return Run(
         first_ms=(data["done_at"] - started) * 1000,
-        ready_ms=None if ready is None else (ready - started) * 1000,
+        ready_ms=(data["ready_at"] - started) * 1000,
         rss_mib=data["max_rss_kib"] / 1024,
     )
 
 
+def prepare() -> str:
+    """The build's Lambda layout and compiled bench modules; a note on the native overlay."""
+    overlay = lambda_layout.prepare()
+    compileall.compile_dir(ROOT / "bench", quiet=1)
+    return f"native overlay: {', '.join(overlay) or 'none'}"
+
+
+class Pairs:
+    """Function and bare runs of one function, kept in pairs."""
+
+    def __init__(self, function: str, env: dict[str, str]) -> None:
+        self.function, self.env = function, env
+        self.quota_pk = seed_quota(env)["pk"]["S"] if function != "audience_api" else ""
+        self.fn: list[Run] = []
+        self.bare: list[Run] = []
+
+    def _fn(self) -> Run:
+        key = f"cold-{uuid.uuid4()}"
+        return spawn(["bench.cold_child", self.function, key], self.env, self.function)
+
+    def _bare(self) -> Run:
+        args = ["bench.bare_cold", self.function, f"bare-{uuid.uuid4()}", self.quota_pk]
+        return spawn(args, self.env, self.function)
+
+    def warm_up(self) -> None:
+        """One unmeasured run of each: page cache and byte-code warm, as on a Lambda host."""
+        self._fn()
+        self._bare()
+
+    def pair(self, i: int) -> None:
+        if i % 2:
+            bare = self._bare()
+            fn = self._fn()
+        else:
+            fn = self._fn()
+            bare = self._bare()
+        self.fn.append(fn)
+        self.bare.append(bare)
+
+
+def spread(ratios: list[float]) -> tuple[float, str]:
+    """(median, 'p25 … / p75 …')."""
+    med = statistics.median(ratios)
+    return med, f"p25 {percentile(ratios, 25):.2f} / p75 {percentile(ratios, 75):.2f}"
+
+
 def measure(stack: BenchStack, runs: int) -> list[Figure]:
-    """Median of `runs` fresh processes per function and per baseline, interleaved."""
-    figures: list[Figure] = []
-    # One unmeasured run: byte-code caches and the page cache warm, as on a Lambda host.
-    spawn(["bench.bare_cold", "push_event"], stack.env["push_event"])
-    for function in FUNCTIONS:
-        if not (ROOT / "functions" / function / "handler.py").is_file():
-            figures.append(pending(f"cold {function}", "ms", TIME_LIMIT, "not built yet"))
-            continue
-        figures.extend(_measure_one(function, stack.env[function], runs))
+    """Per function: `runs` interleaved pairs, all functions interleaved round by round."""
+    try:
+        note = prepare()
+    except RuntimeError as exc:
+        return [pending("cold", "x", FIRST_LIMIT, str(exc))]
+    sets = [Pairs(f, stack.env[f]) for f in FUNCTIONS]
+    for s in sets:
+        s.warm_up()
+    for i in range(runs):
+        for s in sets:
+            s.pair(i)
+    figures = [f for s in sets for f in _figures(s)]
+    print(f"cold: {note}", file=sys.stderr)
     return figures
 
 
-def _measure_one(function: str, env: dict[str, str], runs: int) -> list[Figure]:
-    fn_args = ["bench.cold_child", function]
-    bare_args = ["bench.bare_cold", function]
-    spawn([*fn_args, f"cold-{uuid.uuid4()}"], env)  # unmeasured, as above
-    fn_runs, bare_runs = [], []
-    for _ in range(runs):
-        fn_runs.append(spawn([*fn_args, f"cold-{uuid.uuid4()}"], env))
-        bare_runs.append(spawn(bare_args, env))
+def _figures(s: Pairs) -> list[Figure]:
+    f, n = s.function, len(s.fn)
     med = statistics.median
-    bare_ms = med(r.first_ms for r in bare_runs)
-    note = f"median of {runs}"
+    first, first_spread = spread(
+        [a.first_ms / b.first_ms for a, b in zip(s.fn, s.bare, strict=True)]
+    )
+    ready, ready_spread = spread(
+        [a.ready_ms / b.ready_ms for a, b in zip(s.fn, s.bare, strict=True)]
+    )
+    fn_first, bare_first = med(r.first_ms for r in s.fn), med(r.first_ms for r in s.bare)
+    fn_ready, bare_ready = med(r.ready_ms for r in s.fn), med(r.ready_ms for r in s.bare)
     return [
-        Figure(f"cold {function}: start->1st response", med(r.first_ms for r in fn_runs), "ms",
-               TIME_LIMIT, bare_ms, note),
-        Figure(f"cold {function}: start->handler imported", med(r.ready_ms or 0 for r in fn_runs),
-               "ms", None, bare_ms, "no request yet"),
-        Figure(f"cold {function}: peak RSS", med(r.rss_mib for r in fn_runs), "MiB", RSS_LIMIT,
-               med(r.rss_mib for r in bare_runs), note),
+        Figure(f"cold {f}: 1st response / bare", first, "x", FIRST_LIMIT,
+               note=f"median of {n} pairs, {first_spread}; "
+                    f"{fn_first:.0f} ms vs {bare_first:.0f} ms"),
+        Figure(f"cold {f}: handler import / bare import", ready, "x", IMPORT_LIMIT,
+               note=f"median of {n} pairs, {ready_spread}; "
+                    f"{fn_ready:.0f} ms vs {bare_ready:.0f} ms"),
+        Figure(f"cold {f}: peak RSS", med(r.rss_mib for r in s.fn), "MiB", RSS_LIMIT,
+               med(r.rss_mib for r in s.bare), f"median of {n}"),
     ]  # fmt: skip

@@ -1,7 +1,8 @@
 """Cold child: import a function's handler like Lambda does and answer its first request.
 
-`python -m bench.cold_child <function> <idempotency-key>`; reports `ready_at` (handler module
-imported) and `done_at` (first response returned), both `time.monotonic()`.
+`python -S -m bench.cold_child <function> <idempotency-key>`, run from the built function's
+directory (the task root, bench/lambda_layout.py); reports `ready_at` (handler module imported)
+and `done_at` (first response returned), both `time.monotonic()`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bench.events import BenchContext, first_event, succeeded
 
 def main() -> None:
     function, key = sys.argv[1], sys.argv[2]
-    handler = importlib.import_module(f"functions.{function}.handler")
+    handler = importlib.import_module("handler")  # Handler: handler.lambda_handler
     ready_at = time.monotonic()
     response = handler.lambda_handler(first_event(function, key), BenchContext())
     report(ready_at=ready_at, ok=succeeded(function, response), response=str(response)[:300])

@@ -1,9 +1,11 @@
 """`python -m bench.run` (`make bench`): every figure of docs/architecture.md §10 with its target
 and verdict.
 
-Options: --warm-n N (timed pushes, default 400), --cold-runs N (processes per function and per
-baseline, default 10, at least 10 for the record), --no-build (never run `make build`),
---write PATH (also write the markdown record), --strict (exit 1 when a figure fails).
+Options: --warm-n N (timed pushes, default 400), --cold-runs N (interleaved pairs of fresh
+processes per function, default 20, at least 20 for the record), --snap-runs N (forks of the
+SnapStart simulation per push function, default 10), --only cold,snapstart (run only these
+benches), --no-build (never run `make build`), --write PATH (also write the markdown record),
+--strict (exit 1 when a figure fails).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import calls, cold, size, warm
+from bench import calls, cold, size, snapstart, warm
 from bench.report import FAIL, Figure, render_markdown, render_text
 from bench.stack import BenchStack
 
@@ -25,7 +27,9 @@ COMMAND = "make bench"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--warm-n", type=int, default=400)
-    parser.add_argument("--cold-runs", type=int, default=10)
+    parser.add_argument("--cold-runs", type=int, default=20)
+    parser.add_argument("--snap-runs", type=int, default=10)
+    parser.add_argument("--only", default="size,calls,warm,cold,snapstart")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--write", type=Path)
     parser.add_argument("--strict", action="store_true")
@@ -38,15 +42,25 @@ def say(line: str) -> None:
 
 def collect(args: argparse.Namespace) -> tuple[list[Figure], list[str], str]:
     """Run every bench; (figures, detail lines, the DynamoDB stand-in used)."""
-    say("bench: size (sam build output)")
+    only = set(args.only.split(","))
+    say("bench: size (sam build output; cold runs start from it)")
     figures = size.measure(allow_build=not args.no_build)
+    figures = figures if "size" in only else [f for f in figures if f.value is None]
+    call_figures: list[Figure] = []
+    details: list[str] = []
     with BenchStack() as stack:
-        say(f"bench: calls per push (DynamoDB: {stack.dynamodb_standin})")
-        call_figures, details = calls.measure(stack)
-        say(f"bench: warm latency ({args.warm_n} pushes each, interleaved)")
-        figures = warm.measure(stack, args.warm_n) + figures
-        say(f"bench: cold start ({args.cold_runs} fresh processes each)")
-        figures += cold.measure(stack, args.cold_runs)
+        if "calls" in only:
+            say(f"bench: calls per push (DynamoDB: {stack.dynamodb_standin})")
+            call_figures, details = calls.measure(stack)
+        if "warm" in only:
+            say(f"bench: warm latency ({args.warm_n} pushes each, interleaved)")
+            figures = warm.measure(stack, args.warm_n) + figures
+        if "cold" in only:
+            say(f"bench: cold start ({args.cold_runs} interleaved pairs per function)")
+            figures += cold.measure(stack, args.cold_runs)
+        if "snapstart" in only:
+            say(f"bench: SnapStart simulation ({args.snap_runs} forks per push function)")
+            figures += snapstart.measure(stack, args.snap_runs)
         figures += call_figures
         return figures, details, stack.dynamodb_standin
 

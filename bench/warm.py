@@ -13,7 +13,7 @@ from bench.events import BenchContext, push_http_event
 from bench.report import Figure
 from bench.stack import BenchStack, function_environment
 
-P50_LIMIT, P99_LIMIT = 1.25, 1.5
+P50_LIMIT, P99_LIMIT = 1.15, 1.3
 
 
 def percentile(samples: list[float], q: float) -> float:

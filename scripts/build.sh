@@ -33,6 +33,8 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-ap-southeast-1}"
 start=$SECONDS
 
 "$SAM_VENV/bin/sam" validate --lint
+# SnapStart needs published versions: every trigger of the push functions must invoke the alias.
+"$SAM_VENV/bin/python" scripts/snapstart_wiring.py template.yaml >/dev/null
 "$SAM_VENV/bin/sam" build --build-dir "$BUILD_DIR" "$@"
 "$python" -m compileall -q --invalidation-mode unchecked-hash \
   "$BUILD_DIR"/CommonLayer/python "$BUILD_DIR"/*Function

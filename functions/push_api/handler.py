@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from push_common import snapstart
 from push_common.edge.http import (
     ApiGatewayResponse,
     idempotency_key,
@@ -16,7 +17,7 @@ from push_common.edge.http import (
 )
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
-from push_common.push.deps import default_deps
+from push_common.push.deps import default_deps, prime
 from push_common.push.http_api import handle_push, handle_quota
 from push_common.push.listing import default_listing, list_pushes
 from push_common.push.recall import recall_push
@@ -25,6 +26,7 @@ from push_common.push.report import push_report
 from push_common.push.service import PushContext
 
 app = Router()
+snapstart.install(prime)  # SnapStart: primed before the snapshot, renewed after each restore
 
 
 @app.route("POST", "/v1/pushes")

@@ -8,10 +8,14 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from push_common import snapstart
 from push_common.observability import count, logger, metrics
+from push_common.push import event_api
 from push_common.push.deps import default_deps
 from push_common.push.event_api import handle_push_requested, parse_push_requested
 from push_common.settings import get_settings
+
+snapstart.install(event_api.prime)  # SnapStart: primed before the snapshot, renewed on restore
 
 
 def own_account(context: object) -> str | None:

@@ -57,6 +57,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.observability",
             "push_common.settings",
             "push_common.upstream_api",
+            "push_common.snapstart",
             "push_common.upstream_codes",
             "push_common.upstream_rules",
             "push_common.validation",

@@ -60,7 +60,7 @@ def attribute_names_for(wanted: Iterable[str], client: TimCaller | None = None) 
     return get_attribute_names(client, force_refresh=True)
 
 
-@caches.register
+@caches.register_timed
 def invalidate_attribute_names() -> None:
     """Forget the cached names; the next `get_attribute_names()` asks upstream."""
     global _cached

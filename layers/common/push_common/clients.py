@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -37,3 +37,12 @@ def eventbridge() -> EventBridgeClient:
 @cache
 def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=_CONFIG)
+
+
+@caches.register_renewal
+def close_connections() -> None:
+    """Close the pooled connections of every client built so far (kept, they reconnect)."""
+    for built in (dynamodb, eventbridge, secretsmanager):
+        if built.cache_info().currsize:
+            client: Any = built()
+            client._endpoint.http_session.close()  # botocore's URLLib3Session: pools cleared

@@ -40,7 +40,9 @@ _RETRY_AFTER_SECONDS = 1
 class AdminCredentials(BaseModel):
     """SDKAppID, admin identifier and secret key; `repr` never shows the key."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", hide_input_in_errors=True, defer_build=True
+    )
 
     sdkappid: int = Field(strict=True, gt=0)
     identifier: str = Field(strict=True, min_length=1)
@@ -87,6 +89,11 @@ def _forget_shared_client() -> None:
     if _installed is not None and DEFAULT_PROVIDERS.get("secrets") is _installed:
         del DEFAULT_PROVIDERS["secrets"]
     _installed = None
+
+
+def prepare_reader() -> None:
+    """Build the secret reader without reading anything (primes a SnapStart snapshot)."""
+    _use_shared_client()
 
 
 def _read_failure(name: str, cause: BaseException | None) -> GatewayError:

@@ -49,7 +49,7 @@ OptionalStr = Annotated[str | None, BeforeValidator(_empty_is_none)]
 class Settings(BaseModel):
     """Configuration (docs/architecture.md §5); fields are the lower-cased environment variables."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     tim_secret_id: str = Field(min_length=1)
     tim_region: Region

@@ -100,6 +100,12 @@ class TimClient:
         self._sleep = sleep
         self._clock = clock
 
+    def close_connections(self) -> None:
+        """Drop pooled connections (after a SnapStart restore they belong to another host)."""
+        close = getattr(self._http, "close_connections", None)
+        if callable(close):
+            close()
+
     def call(
         self,
         command: str,
@@ -273,3 +279,9 @@ def get_tim_client() -> TimClient:
 
 
 caches.register(get_tim_client.cache_clear)
+
+
+@caches.register_renewal
+def _close_tim_connections() -> None:
+    if get_tim_client.cache_info().currsize:
+        get_tim_client().close_connections()

@@ -89,6 +89,10 @@ class TrackedHttp:
         response.release_conn()
         return Answer(response.status, data)
 
+    def close_connections(self) -> None:
+        """Close every pooled connection; the next request opens a new one."""
+        self._pool.clear()
+
     def wrote_request_bytes(self) -> bool:
         """Whether the last `request` of this context wrote any byte before it failed."""
         return _wrote.get(False)

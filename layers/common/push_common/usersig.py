@@ -78,3 +78,10 @@ def get_usersig_cache() -> UserSigCache:
 
 
 caches.register(get_usersig_cache.cache_clear)
+
+
+@caches.register_timed
+def _forget_sigs() -> None:
+    """Drop the sigs (each carries its expiry) but keep the cache the client holds."""
+    if get_usersig_cache.cache_info().currsize:
+        get_usersig_cache().invalidate()

@@ -49,7 +49,7 @@ class Pacer:
 
 
 _default_pacer = Pacer()
-caches.register(_default_pacer.reset)
+caches.register_timed(_default_pacer.reset)
 
 
 def default_pacer() -> Pacer:

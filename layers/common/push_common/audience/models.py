@@ -51,7 +51,8 @@ AttrKey = Annotated[str, AfterValidator(check_attr_key)]
 
 class _Body(BaseModel):
     # strict: an account id 123 must not silently become "123" (upstream 60015 otherwise).
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Built on first use, not at import (docs/architecture.md §10).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class SetAttributeNames(_Body):

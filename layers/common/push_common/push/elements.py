@@ -14,9 +14,12 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class StrictModel(BaseModel):
-    """Unknown fields are errors (a typo must never silently drop a condition); no coercion."""
+    """Unknown fields are errors (a typo must never silently drop a condition); no coercion.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Validators are built on first use, not at import: a request builds only the models it
+    reaches, and one schema for a whole request (docs/architecture.md §10)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class TextElement(StrictModel):

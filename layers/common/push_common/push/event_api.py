@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from push_common import clients
 from push_common.edge.eventbridge import parse_event_envelope
 from push_common.errors import GatewayError
 from push_common.identity import Caller, event_caller
 from push_common.observability import logger
+from push_common.push import deps
+from push_common.push.deps import SAMPLE_BODY
 from push_common.push.outcomes import (
     PUSH_DRY_RUN,
     PUSH_FAILED,
@@ -155,3 +158,24 @@ def _publish_answer(
         raise RetryEvent(code, str(answer.body.get("detail")))
     publish(deps.settings, PUSH_FAILED, problem_detail(answer.body, ids, push_id=answer.push_id))
     return {"outcome": "failed", "code": code, **summary}
+
+
+_SAMPLE_EVENT = {
+    "version": "0",
+    "id": "00000000-0000-0000-0000-000000000000",
+    "detail-type": "Push Requested",
+    "source": "snapshot",
+    "account": "000000000000",
+    "time": "2026-01-01T00:00:00Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": SAMPLE_BODY,
+}
+
+
+def prime() -> None:
+    """`deps.prime()` plus what the event path builds before its first I/O: the EventBridge
+    client and the envelope and detail validators (SnapStart; docs/architecture.md §10)."""
+    deps.prime()
+    clients.eventbridge()
+    parse_push_requested(dict(_SAMPLE_EVENT)).request()
