@@ -1,4 +1,5 @@
-"""HTTP API: POST /v1/pushes, GET /v1/quota. Routing only; the work is in push_common.push."""
+"""HTTP API: POST /v1/pushes, DELETE /v1/pushes/{push_id}, GET /v1/quota. Routing only; the
+work is in push_common.push."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from push_common.edge.http import (
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps
-from push_common.push.http_api import handle_push, handle_quota
+from push_common.push.http_api import handle_cancel, handle_push, handle_quota
 from push_common.push.service import PushContext
 
 app = Router()
@@ -42,9 +43,15 @@ def create_push(request: HttpRequest) -> ApiGatewayResponse:
     return stored_response(answer.status, answer.body, answer.headers, replayed=answer.replayed)
 
 
+@app.route("DELETE", "/v1/pushes/{push_id}")
+def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
+    push_id = str((request.event.get("pathParameters") or {}).get("push_id", ""))
+    return json_response(200, handle_cancel(push_id, request.identity, default_deps()))
+
+
 @app.route("GET", "/v1/quota")
-def get_quota(_: HttpRequest) -> ApiGatewayResponse:
-    return json_response(200, handle_quota(default_deps()))
+def get_quota(request: HttpRequest) -> ApiGatewayResponse:
+    return json_response(200, handle_quota(default_deps(), request.query))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

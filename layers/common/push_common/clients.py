@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -37,3 +37,9 @@ def eventbridge() -> EventBridgeClient:
 @cache
 def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=_CONFIG)
+
+
+@caches.register
+@cache
+def scheduler() -> Any:  # no mypy_boto3 stubs are pinned for EventBridge Scheduler
+    return boto3.client("scheduler", config=_CONFIG)

@@ -103,6 +103,13 @@ class NotFound(GatewayError):
     title = "No such route"
 
 
+class PushNotFound(NotFound):
+    """404: no push record with this id."""
+
+    default_code = "push_not_found"
+    title = "No such push"
+
+
 class MethodNotAllowed(GatewayError):
     status = 405
     default_code = "method_not_allowed"
@@ -122,6 +129,22 @@ class ReindexRefused(GatewayError):
     status = 409
     default_code = "reindex_refused"
     title = "Update would move or drop existing attribute names"
+
+
+class NotCancellable(GatewayError):
+    """409: only a `scheduled` push can be cancelled."""
+
+    status = 409
+    default_code = "not_cancellable"
+    title = "The push can no longer be cancelled"
+
+
+class ScheduleDayFull(GatewayError):
+    """409: the quota day of `send_at` has no slot left (sent + scheduled = limit)."""
+
+    status = 409
+    default_code = "schedule_day_full"
+    title = "No quota slot left on the day of send_at"
 
 
 class IdempotencyInProgress(GatewayError):

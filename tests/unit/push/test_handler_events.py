@@ -82,6 +82,7 @@ OTHERS = {
     "push_api_post_invalid.json",
     "push_api_post_not_utf8.json",
     "push_api_get_quota.json",
+    "push_api_delete_push.json",
 }
 
 
@@ -170,3 +171,18 @@ def test_quota_event_reports_the_quota_after_a_push(upstream: StubHttp) -> None:
         "timezone": "Asia/Shanghai",
     }
     assert body["resets_at"].endswith("T00:00:00+08:00")
+
+
+def test_cancelling_an_unknown_push_is_404(upstream: StubHttp) -> None:
+    status, headers, body = invoke("push_api_delete_push.json")
+    assert (status, headers["content-type"]) == (404, "application/problem+json")
+    assert body["code"] == "push_not_found"
+
+
+@pytest.mark.parametrize("date", ["2020-01-01", "tomorrow", "2026-02-30", "9999-12-31"])
+def test_quota_of_a_bad_date_is_422_naming_date(upstream: StubHttp, date: str) -> None:
+    event = load_event("push_api_get_quota.json")
+    event["queryStringParameters"] = {"date": date}
+    result = lambda_handler(event, FakeLambdaContext())
+    body = json.loads(result["body"])
+    assert (result["statusCode"], body["errors"][0]["field"]) == (422, "date")

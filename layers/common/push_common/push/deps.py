@@ -11,7 +11,8 @@ from push_common.push.records import PushRecords
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
-from push_common.settings import get_settings
+from push_common.schedules import Schedules, ScheduleTarget
+from push_common.settings import Settings, get_settings
 from push_common.tim_client import get_tim_client
 
 
@@ -24,6 +25,7 @@ def default_deps() -> PushDeps:
         interval_ms=settings.push_min_interval_ms,
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(settings.zone),
+        schedule_max_days=settings.schedule_max_days,
     )
 
     table = settings.require("quota_table")
@@ -44,4 +46,18 @@ def default_deps() -> PushDeps:
         quota=quota_for,
         attribute_names=attribute_names_for,
         records=records,
+        schedules=lambda: _schedules(settings),
     )
+
+
+@caches.register
+@cache
+def _schedules(settings: Settings) -> Schedules:
+    """Only the functions that schedule pushes need (and get) these settings."""
+    target = ScheduleTarget(
+        group=settings.require("schedule_group_name"),
+        function_arn=settings.require("schedule_target_arn"),
+        role_arn=settings.require("scheduler_role_arn"),
+        dlq_arn=settings.schedule_dlq_arn,
+    )
+    return Schedules(clients.scheduler(), target)

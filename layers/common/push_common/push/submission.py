@@ -49,11 +49,10 @@ def normalised_request(req: PushRequest) -> dict[str, Any]:
     return data
 
 
-def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
-    """Run one push (or answer from its record). Raises only for refusals that left no record."""
-    creds, body = prepare(req, ctx, deps)
+def new_push(req: PushRequest, ctx: PushContext) -> NewPush:
+    """The record-to-be of a request: its id, normalised request and hash, and who asked."""
     request = normalised_request(req)
-    push = NewPush(
+    return NewPush(
         push_id=push_id_for(ctx),
         request=request,
         request_hash=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest(),
@@ -62,8 +61,15 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         channel=ctx.channel,
         event_source=ctx.event_source,
         idempotency_key=ctx.idempotency_key,
+        request_event_id=ctx.request_event_id,
     )
-    claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+
+
+def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
+    """Run one push (or answer from its record). Raises only for refusals that left no record."""
+    creds, body = prepare(req, ctx, deps)
+    push = new_push(req, ctx)
+    claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
@@ -72,15 +78,16 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
     try:
         reservation = reserve_slot(ctx, store, deps)
     except GatewayError as refusal:
-        deps.records.abandon(claimed, _failure(claimed, refusal))
+        deps.records.abandon(claimed, failure_answer(claimed, refusal))
         raise
     except Exception as exc:
-        deps.records.abandon(claimed, _failure(claimed, InternalError("quota reservation failed")))
+        failure = failure_answer(claimed, InternalError("quota reservation failed"))
+        deps.records.abandon(claimed, failure)
         raise InternalError("the quota reservation failed unexpectedly") from exc
-    return _send(body, store, reservation, claimed, req, ctx, deps)
+    return send_claimed(body, store, reservation, claimed, req, ctx, deps)
 
 
-def _send(
+def send_claimed(
     body: dict[str, Any],
     store: QuotaStore,
     reservation: Any,
@@ -94,8 +101,8 @@ def _send(
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task (deliver's contract)
-        answer = _failure(claim, refusal)
-        deps.records.finish(claim, answer, error=_error_of(refusal))
+        answer = failure_answer(claim, refusal)
+        deps.records.finish(claim, answer, error=error_of(refusal))
         logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
         return answer
     except Exception:
@@ -133,7 +140,7 @@ def _unknown(claim: Claim, exc: OutcomeUnknown, ctx: PushContext, deps: PushDeps
         push_id=claim.push_id, status=exc.status, body=problem, record_status=OUTCOME_UNKNOWN
     )
     try:
-        deps.records.finish(claim, answer, error=_error_of(exc))
+        deps.records.finish(claim, answer, error=error_of(exc))
     except GatewayError:
         # The record stays `sending`; once its lease ends it is recovered as outcome_unknown,
         # so the push is still never sent again.
@@ -147,7 +154,7 @@ def _note_unknown(push_id: str, ctx: PushContext, detail: str) -> None:
     logger.error("push outcome unknown", push_id=push_id, caller=ctx.caller, detail=detail)
 
 
-def _failure(claim: Claim, exc: GatewayError) -> PushAnswer:
+def failure_answer(claim: Claim, exc: GatewayError) -> PushAnswer:
     exc.push_id = claim.push_id
     return PushAnswer(
         push_id=claim.push_id,
@@ -159,14 +166,14 @@ def _failure(claim: Claim, exc: GatewayError) -> PushAnswer:
     )
 
 
-def _error_of(exc: GatewayError) -> dict[str, Any]:
+def error_of(exc: GatewayError) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
     if exc.upstream_code is not None:
         error["upstream_code"] = exc.upstream_code
     return error
 
 
-def _lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
+def lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
     """Until when a `sending` record belongs to this invocation: its deadline, plus a margin
     for the Lambda's own end (the handler answers ~0.5 s early) and clock skew."""
     if ctx.deadline is None:
