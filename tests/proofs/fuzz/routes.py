@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 
@@ -40,6 +42,9 @@ PUSH_SEEDS: tuple[dict[str, Any], ...] = (
                          "apns": {"badge": "unchanged", "mutable_content": True}},
         "dry_run": True,
     },
+    # A scheduled push (docs/architecture.md §13): two days ahead, so always in the window.
+    {"audience": {"all": True}, "message": TEXT, "dry_run": True,
+     "send_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")},
 )  # fmt: skip
 BODY_SEEDS: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {
     ("POST", "/v1/pushes"): PUSH_SEEDS,
@@ -52,7 +57,21 @@ BODY_SEEDS: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {
 }
 QUERY_ROUTES = {("GET", "/v1/users/attributes"), ("GET", "/v1/users/tags")}
 PLAIN_ROUTES = {("GET", "/v1/quota"), ("GET", "/v1/attribute-names")}
-ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES})
+PATH_ROUTES = {("DELETE", "/v1/pushes/{push_id}")}
+ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, *PATH_ROUTES})
+
+# Push ids a caller might send: well-formed unknown ones, and anything else, escaped.
+push_ids = st.one_of(
+    st.uuids().map(str),
+    st.text(min_size=1, max_size=300).map(lambda text: quote(text, safe="")),
+)
+quota_queries = st.one_of(
+    st.sampled_from(["", "accounts=a", "%ff=%fe", "x=" + "y" * 5000, "date=", "date=x"]),
+    st.dates().map(lambda day: f"date={day.isoformat()}"),
+    st.integers(-3, 40).map(
+        lambda days: f"date={(datetime.now(UTC) + timedelta(days=days)).date().isoformat()}"
+    ),
+)
 
 
 @st.composite
@@ -68,6 +87,25 @@ def _headers(draw: st.DrawFn, *, idempotent: bool) -> tuple[tuple[str, str | byt
 def cases(method: str, path: str) -> st.SearchStrategy[Case]:
     """Hostile requests for one route (pushes are forced to dry runs when they parse)."""
     route = (method, path)
+    if route in PATH_ROUTES:
+        return st.builds(
+            Case,
+            st.just(method),
+            push_ids.map(lambda push_id: path.replace("{push_id}", push_id)),
+            st.sampled_from([b"", b"\xff", b"{}"]),
+            _headers(idempotent=False),
+            st.sampled_from(["", "%ff=%fe"]),
+            template=st.just(path),
+        )
+    if route == ("GET", "/v1/quota"):
+        return st.builds(
+            Case,
+            st.just(method),
+            st.just(path),
+            raw_bodies,
+            _headers(idempotent=False),
+            quota_queries,
+        )
     if route in BODY_SEEDS:
         body = body_strategy(BODY_SEEDS[route], force_dry_run=path == "/v1/pushes")
         query: st.SearchStrategy[str] = st.sampled_from(["", "dry_run=false", "%ff=%fe"])
