@@ -15,15 +15,25 @@ from typing import Any
 
 from push_common.errors import (
     GatewayError,
+    IdempotencyKeyReused,
     InternalError,
     NotCancellable,
     NotOwner,
     PushNotFound,
+    ValidationFailed,
 )
 from push_common.identity import Caller, may_change
 from push_common.observability import count, logger
 from push_common.push.outcomes import PUSH_CANCELLED, publish
-from push_common.push.records import SCHEDULED, Item, PushAnswer, iso_ms
+from push_common.push.records import (
+    SCHEDULED,
+    SENDING,
+    Item,
+    NewPush,
+    PushAnswer,
+    answer_of,
+    iso_ms,
+)
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, prepare, send_at_day
 from push_common.push.submission import failure_answer, lease_until_ms, new_push
@@ -42,9 +52,16 @@ def schedules_of(deps: PushDeps) -> Schedules:
 def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
     """Schedule the push (or answer from its record): 202 `scheduled` with that day's quota."""
     assert req.send_at is not None
-    send_at_ms, day = send_at_day(req.send_at, deps)
+    push = new_push(req, ctx)
+    try:
+        send_at_ms, day = send_at_day(req.send_at, deps)
+    except ValidationFailed:
+        # A retry after send_at has passed still gets the answer its record holds.
+        if (replay := _replay(push, deps)) is not None:
+            return replay
+        raise
     creds, _ = prepare(req, ctx, deps)
-    claimed = deps.records.claim(new_push(req, ctx), lease_until_ms=lease_until_ms(ctx, deps))
+    claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         return claimed
     store = deps.quota(creds)
@@ -84,6 +101,20 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
         scheduled_that_day=held.scheduled,
     )
     return answer
+
+
+def _replay(push: NewPush, deps: PushDeps) -> PushAnswer | None:
+    """The stored answer of this keyed push, when its record is finished and matches."""
+    if push.idempotency_key is None:
+        return None
+    item = deps.records.get(push.push_id)
+    if item is None or _s(item, "status") in ("", SENDING):
+        return None
+    if _s(item, "request_hash") != push.request_hash:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body"
+        )
+    return answer_of(item, replayed=True)
 
 
 def scheduled_body(
