@@ -21,6 +21,7 @@ from devstack.workers import InvocationError
 
 LOCAL_EVENTS_PATH = "/_local/events"
 LOCAL_PUSHES_PATH = "/_local/pushes"
+LOCAL_SCHEDULES_PATH = "/_local/schedules"
 CALLER_HEADER = "x-local-caller-arn"
 
 
@@ -34,7 +35,9 @@ class Adapter:
         events: LocalEvents,
         sandbox_url: str | None = None,
         verifier: SigV4Verifier | None = None,
+        schedules: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
+        self._schedules = schedules
         self._router = router
         self._invoke = invoke
         self._events = events
@@ -47,6 +50,8 @@ class Adapter:
             return self._local_events(request)
         if request.path == LOCAL_PUSHES_PATH and request.method == "GET":
             return self._local_pushes()
+        if request.path == LOCAL_SCHEDULES_PATH and request.method == "GET":
+            return json_response(200, {"schedules": self._schedules() if self._schedules else []})
         match = self._router.match(request.method, request.path)
         if match is None:
             return problem(404, "Not found", f"no route for {request.path}", "route_not_found")

@@ -22,6 +22,7 @@ ENDPOINT_VARS = {
     "secretsmanager": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "events": "AWS_ENDPOINT_URL_EVENTBRIDGE",
     "sqs": "AWS_ENDPOINT_URL_SQS",
+    "scheduler": "AWS_ENDPOINT_URL_SCHEDULER",
 }
 CAPTURE_QUEUE = "tim-push-gateway-local-capture"
 

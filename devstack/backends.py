@@ -56,7 +56,7 @@ class Backends:
         base_url = self._config.tim_base_url or self._start_sandbox()
         if self._config.tim_base_url:
             self._say(f"upstream: {base_url} (TIM_BASE_URL; no sandbox started)")
-        self.names = LocalNames(refs, SECRET_NAME, BUS_NAME, base_url)
+        self.names = LocalNames(refs, SECRET_NAME, BUS_NAME, base_url, self._arns())
 
     def _launch_dynalite(self) -> Dynalite | None:
         reason = "LOCAL_DYNAMODB=moto" if self._config.dynamodb == "moto" else unavailable_reason()
@@ -83,6 +83,10 @@ class Backends:
             refs[logical_id] = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
         for logical_id in resources_of_type(self._template, "AWS::Events::EventBus"):
             refs[logical_id] = BUS_NAME
+        scheduler = aws.client("scheduler", self.aws_env)
+        for logical_id in resources_of_type(self._template, "AWS::Scheduler::ScheduleGroup"):
+            scheduler.create_schedule_group(Name=logical_id)
+            refs[logical_id] = logical_id
         secret = {"sdkappid": self._config.sdkappid, "identifier": self._config.identifier}
         aws.create_secret(
             aws.client("secretsmanager", self.aws_env),
@@ -91,6 +95,20 @@ class Backends:
         )
         self.capture = aws.EventCapture(self.aws_env, BUS_NAME)
         return refs
+
+    def _arns(self) -> dict[str, str]:
+        """`!GetAtt X.Arn` locally: functions by logical id (what the local scheduler invokes),
+        roles and queues as their ARNs would read in this account."""
+        region, out = self._config.region, {}
+        kinds = {
+            "AWS::Serverless::Function": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:",
+            "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/",
+            "AWS::SQS::Queue": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:",
+        }
+        for type_name, prefix in kinds.items():
+            for logical_id in resources_of_type(self._template, type_name):
+                out[logical_id] = prefix + logical_id
+        return out
 
     def _start_sandbox(self) -> str:
         from devstack.sandbox import UpstreamSandbox

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.template import FunctionSpec
@@ -20,6 +20,7 @@ class LocalNames:
     secret_name: str
     bus_name: str
     tim_base_url: str
+    arns: Mapping[str, str] = field(default_factory=dict)  # logical id -> its local ARN
 
 
 def function_env(
@@ -32,7 +33,7 @@ def function_env(
     """Template variables (Refs resolved) + local wiring + developer overrides, in that order."""
     env = {n: inherited_from[n] for n in _INHERITED if n in inherited_from}
     for name, raw in spec.environment.items():
-        value = resolve(raw, names.refs)
+        value = resolve(raw, names.refs, names.arns)
         if value is not None:
             env[name] = value
     env.update(
@@ -45,12 +46,15 @@ def function_env(
     return env
 
 
-def resolve(raw: Any, refs: Mapping[str, str]) -> str | None:
-    """A literal or a `Ref` we know, as a string; other intrinsics are left out (None)."""
+def resolve(raw: Any, refs: Mapping[str, str], arns: Mapping[str, str] | None = None) -> str | None:
+    """A literal, a `Ref` or a `!GetAtt X.Arn` we know, as a string; other intrinsics are left
+    out (None)."""
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, str | int | float):
         return str(raw)
     if isinstance(raw, dict) and set(raw) == {"Ref"}:
         return refs.get(str(raw["Ref"]))
+    if isinstance(raw, dict) and set(raw) == {"Fn::GetAtt"} and raw["Fn::GetAtt"][1] == "Arn":
+        return (arns or {}).get(str(raw["Fn::GetAtt"][0]))
     return None

@@ -19,8 +19,16 @@ from devstack.intrinsics import evaluate, parameter_values
 from devstack.lambda_env import function_env
 from devstack.pool import FunctionPool
 from devstack.routes import Router
+from devstack.schedules import LocalScheduler
 from devstack.sigv4 import LocalCredentials, SigV4Verifier
-from devstack.template import TEMPLATE, FunctionSpec, functions, load_template, route_table
+from devstack.template import (
+    TEMPLATE,
+    FunctionSpec,
+    functions,
+    load_template,
+    resources_of_type,
+    route_table,
+)
 from devstack.workers import InvocationError
 
 
@@ -52,6 +60,7 @@ class LocalStack:
         self.backends = Backends(self.config, self._template, say)
         self.pools: dict[str, FunctionPool] = {}
         self._server: AdapterServer | None = None
+        self.scheduler: LocalScheduler | None = None
 
     @property
     def url(self) -> str:
@@ -80,6 +89,8 @@ class LocalStack:
         """Stop the adapter, the workers and the backends (in that order)."""
         if self._server is not None:
             self._server.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for pool in self.pools.values():
             pool.close()
         self.backends.stop()
@@ -109,7 +120,20 @@ class LocalStack:
             ),
             self.config.region,
         )
-        adapter = Adapter(router, self.invoke, events, self.backends.sandbox_url, verifier)
+        groups = resources_of_type(self._template, "AWS::Scheduler::ScheduleGroup")
+        scheduler = LocalScheduler(
+            self.backends.aws_env, [self.backends.names.refs[g] for g in groups], self.invoke
+        )
+        self.scheduler = scheduler
+        scheduler.start()
+        adapter = Adapter(
+            router,
+            self.invoke,
+            events,
+            self.backends.sandbox_url,
+            verifier,
+            schedules=lambda: [s.to_dict() for s in scheduler.pending()],
+        )
         self._server = AdapterServer(adapter, self.config.port)
         self._server.start()
         threading.Thread(target=self._warm, daemon=True).start()

@@ -1,5 +1,5 @@
-"""HTTP API: pushes, their records, recall and report, and the quota. Routing only; the work is
-in push_common.push."""
+"""HTTP API: pushes (send, schedule, cancel), their records, recall and report, and the quota.
+Routing only; the work is in push_common.push."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from push_common.edge.http import (
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps, prime
-from push_common.push.http_api import handle_push, handle_quota
+from push_common.push.http_api import handle_cancel, handle_push, handle_quota
 from push_common.push.listing import default_listing, list_pushes
 from push_common.push.recall import recall_push
 from push_common.push.record_views import get_record, parse_push_id
@@ -60,9 +60,15 @@ def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
     return json_response(200, get_record(default_deps().records, push_id))
 
 
+@app.route("DELETE", "/v1/pushes/{push_id}")
+def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
+    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    return json_response(200, handle_cancel(push_id, request.identity, default_deps()))
+
+
 @app.route("GET", "/v1/quota")
-def get_quota(_: HttpRequest) -> ApiGatewayResponse:
-    return json_response(200, handle_quota(default_deps()))
+def get_quota(request: HttpRequest) -> ApiGatewayResponse:
+    return json_response(200, handle_quota(default_deps(), request.query))
 
 
 @app.route("POST", "/v1/pushes/{push_id}/recall")

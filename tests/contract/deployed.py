@@ -30,5 +30,10 @@ def resolve(value: Any, template: dict[str, Any]) -> str:
         condition, when_true, _ = value["Fn::If"]
         assert condition in template["Conditions"]
         return resolve(when_true, template)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        assert logical_id in template["Resources"], f"GetAtt of unknown {logical_id}"
+        assert attribute == "Arn", f"unexpected attribute {attribute}"
+        return f"arn:aws:service:ap-southeast-1:123456789012:{logical_id}"
     assert not isinstance(value, dict | list), f"unexpected intrinsic {value}"
     return str(value)

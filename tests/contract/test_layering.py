@@ -23,6 +23,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
     {  # the Lambda handlers: parsing and wiring only
         "push_api": ("functions.push_api",),
         "push_event": ("functions.push_event",),
+        "push_dispatch": ("functions.push_dispatch",),
         "audience_api": ("functions.audience_api",),
     },
     {  # the two features: siblings
@@ -44,6 +45,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.usersig",
         ),
         "quota": ("push_common.quota", "push_common.quota_calendar", "push_common.rate_gate"),
+        "scheduler": ("push_common.schedules",),
     },
     {  # foundation: no I/O of its own beyond building AWS clients
         "foundation": (

@@ -60,7 +60,8 @@ PUSH_EVENTS = sorted(
 INVALID_PUSH_EVENTS = {"push_api_post_invalid", "push_api_post_not_utf8"}
 # Statuses every route with a JSON body can answer before any business rule runs.
 BODY_STATUSES = {"400", "413", "422"}
-RETRY_AFTER_REQUIRED = {("POST", "/v1/pushes"): {"409", "429"}}
+# 409 carries it for `idempotency_in_progress`, not for `schedule_day_full`.
+RETRY_AFTER_REQUIRED = {("POST", "/v1/pushes"): {"429"}}
 
 
 def _errors(schema_name: str, data: Any) -> list[str]:

@@ -20,8 +20,13 @@ SETTINGS_VARS = {name.upper() for name in Settings.model_fields}
 REQUIRED_SETTINGS_VARS = {n.upper() for n, f in Settings.model_fields.items() if f.is_required()}
 
 
-def test_template_declares_the_three_functions() -> None:
-    assert FUNCTION_IDS == ["AudienceApiFunction", "PushApiFunction", "PushEventFunction"]
+def test_template_declares_the_four_functions() -> None:
+    assert FUNCTION_IDS == [
+        "AudienceApiFunction",
+        "PushApiFunction",
+        "PushDispatchFunction",
+        "PushEventFunction",
+    ]
 
 
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)
@@ -86,7 +91,9 @@ def test_deployed_environment_validates_as_settings(
     assert settings.tim_secret_id == REQUIRED_PARAMETERS["TimSecretArn"]
 
 
-@pytest.mark.parametrize("logical_id", ["PushApiFunction", "PushEventFunction"])
+@pytest.mark.parametrize(
+    "logical_id", ["PushApiFunction", "PushEventFunction", "PushDispatchFunction"]
+)
 def test_push_functions_know_their_tables(specs: dict[str, FunctionSpec], logical_id: str):
     assert {"QUOTA_TABLE", "PUSHES_TABLE"} <= set(specs[logical_id].environment)
 
@@ -106,7 +113,12 @@ def test_region_parameter_offers_exactly_the_settings_regions(template: dict[str
 
 @pytest.mark.parametrize(
     ("logical_id", "timeout"),
-    [("PushApiFunction", 12), ("AudienceApiFunction", 12), ("PushEventFunction", 30)],
+    [
+        ("PushApiFunction", 12),
+        ("AudienceApiFunction", 12),
+        ("PushEventFunction", 30),
+        ("PushDispatchFunction", 60),
+    ],
 )
 def test_timeouts(specs: dict[str, FunctionSpec], logical_id: str, timeout: int) -> None:
     # API Gateway answers 503 after 30 s, so synchronous functions must finish well before
@@ -132,3 +144,9 @@ def test_secret_parameter_accepts_only_a_full_secret_arn(
 ) -> None:
     pattern = template["Parameters"]["TimSecretArn"]["AllowedPattern"]
     assert (re.fullmatch(pattern, value) is not None) is accepted
+
+
+@pytest.mark.parametrize("logical_id", ["PushApiFunction", "PushEventFunction"])
+def test_scheduling_functions_know_the_scheduler(specs: dict[str, FunctionSpec], logical_id: str):
+    names = {"SCHEDULE_GROUP_NAME", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_DLQ_ARN"}
+    assert names <= set(specs[logical_id].environment)

@@ -10,6 +10,7 @@ from devstack.template import FUNCTION_TYPE, load_template, resources_of_type, r
 
 DESIGN_ROUTES = {
     ("POST", "/v1/pushes"): "PushApiFunction",
+    ("DELETE", "/v1/pushes/{push_id}"): "PushApiFunction",
     ("GET", "/v1/quota"): "PushApiFunction",
     ("GET", "/v1/pushes"): "PushApiFunction",
     ("GET", "/v1/pushes/{push_id}"): "PushApiFunction",

@@ -126,7 +126,10 @@ def test_policies_name_their_resources(template: dict[str, Any], logical_id: str
     (policy,) = _props(template, logical_id)["Policies"]
     for statement in policy["Statement"]:
         assert statement["Effect"] == "Allow"
-        assert "*" not in str(statement["Resource"])
+        resource = str(statement["Resource"])
+        # The only pattern: the push schedules (push-<push_id>) inside the stack's own group.
+        resource = resource.replace("schedule/${PushScheduleGroup}/push-*", "schedule/<group>")
+        assert "*" not in resource
 
 
 def test_audience_function_may_only_read_the_secret(template: dict[str, Any]) -> None:
@@ -181,3 +184,19 @@ def test_outcome_unknown_alarm_watches_the_metric_the_code_emits(template: dict[
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == _props(template, "HttpApi5xxAlarm")["AlarmActions"]
+
+
+def test_schedules_fire_the_dispatcher_through_a_role_only_it_can_use(
+    template: dict[str, Any],
+) -> None:
+    role = template["Resources"]["SchedulerRole"]["Properties"]
+    principal = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "scheduler.amazonaws.com"}
+    (policy,) = role["Policies"]
+    grants = {s["Action"]: s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
+    assert grants == {
+        "lambda:InvokeFunction": {"Fn::GetAtt": ["PushDispatchFunction", "Arn"]},
+        "sqs:SendMessage": {"Fn::GetAtt": ["PushScheduleDLQ", "Arn"]},
+    }
+    group = template["Resources"]["PushScheduleGroup"]
+    assert group["Type"] == "AWS::Scheduler::ScheduleGroup"

@@ -57,8 +57,8 @@ class FakeQuota:
     def note_upstream_push(self, at_ms: int) -> None:
         self.calls.append(("note_upstream_push", at_ms))
 
-    def snapshot(self) -> QuotaSnapshot:
-        self.calls.append(("snapshot", None))
+    def snapshot(self, day: str | None = None) -> QuotaSnapshot:
+        self.calls.append(("snapshot", day))
         return QuotaSnapshot(
             limit=self.policy.limit,
             used=self.used,

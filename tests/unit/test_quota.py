@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from push_common.errors import DependencyUnavailable, QuotaExceeded
+from push_common.errors import DependencyUnavailable, QuotaExceeded, ScheduleDayFull
 from push_common.quota import QUOTA_KEY_ATTRIBUTE, IntervalWait, QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
 
@@ -150,6 +150,7 @@ def test_snapshot_reports_design_fields(ddb: Any, clock: Clock) -> None:
     assert snap == {
         "limit": 100,
         "used": 1,
+        "scheduled": 0,
         "remaining": 99,
         "resets_at": "2026-11-27T00:00:00+08:00",
         "next_push_not_before": "2026-11-26T12:00:01.050000+08:00",
@@ -195,3 +196,101 @@ def test_each_reservation_reports_the_slots_used_for_the_dashboard(ddb: Any, clo
     quota.reserve()
     assert metrics.metric_set["QuotaUsed"]["Value"] == [1.0, 2.0]
     metrics.clear_metrics()
+
+
+# --- held slots of scheduled pushes (docs/architecture.md §14) ---------------------------------
+
+TODAY, TOMORROW = "2026-11-26", "2026-11-27"
+
+
+def test_holding_counts_against_that_day_only(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=3)
+    held = quota.hold(TOMORROW)
+    assert (held.day, held.used, held.scheduled) == (TOMORROW, 0, 1)
+    assert quota.snapshot(TOMORROW).to_dict()["remaining"] == 2
+    assert quota.snapshot().to_dict()["scheduled"] == 0
+    assert quota.reserve().used == 1  # today untouched
+
+
+def test_an_immediate_push_never_takes_a_held_slot(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=3)
+    quota.hold(TODAY)
+    quota.hold(TODAY)
+    reservation = quota.reserve()
+    assert (reservation.used, reservation.scheduled) == (1, 2)
+    clock.advance(2)
+    with pytest.raises(QuotaExceeded) as refused:
+        quota.reserve()
+    assert refused.value.code == "daily_quota_exhausted"
+    assert "held by scheduled pushes" in refused.value.detail
+    snap = quota.snapshot().to_dict()
+    assert (snap["used"], snap["scheduled"], snap["remaining"]) == (1, 2, 0)
+
+
+def test_a_full_day_refuses_another_schedule(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=2)
+    quota.reserve()
+    quota.hold(TODAY)
+    with pytest.raises(ScheduleDayFull) as refused:
+        quota.hold(TODAY)
+    assert (refused.value.status, refused.value.code) == (409, "schedule_day_full")
+    quota.hold(TOMORROW)
+    quota.hold(TOMORROW)
+    with pytest.raises(ScheduleDayFull):
+        quota.hold(TOMORROW)
+
+
+def test_unhold_gives_the_slot_back(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=1)
+    quota.hold(TODAY)
+    with pytest.raises(QuotaExceeded):
+        quota.reserve()
+    assert quota.unhold(TODAY) is True
+    assert quota.unhold(TODAY) is False  # nothing left to give back
+    assert quota.reserve().used == 1
+
+
+def test_firing_uses_the_held_slot_and_keeps_the_interval(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=2)
+    quota.hold(TODAY)
+    quota.reserve()  # the one free slot
+    with pytest.raises(IntervalWait):
+        quota.fire(TODAY)
+    clock.advance(1.1)
+    fired = quota.fire(TODAY)
+    assert (fired.day, fired.used, fired.scheduled) == (TODAY, 2, 0)
+    snap = quota.snapshot().to_dict()
+    assert (snap["used"], snap["scheduled"], snap["remaining"]) == (2, 0, 0)
+
+
+def test_firing_on_a_new_day_rolls_it_over_and_keeps_the_interval(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=2)
+    clock.advance(12 * 3600 - 0.5)  # 23:59:59.5
+    quota.reserve()
+    quota.hold(TOMORROW)
+    clock.advance(0.6)  # 00:00:00.1 the next day, 0.6 s after the last push
+    with pytest.raises(IntervalWait):
+        quota.fire(TOMORROW)
+    clock.advance(0.5)
+    fired = quota.fire(TOMORROW)
+    assert (fired.day, fired.used, fired.scheduled) == (TOMORROW, 1, 0)
+
+
+def test_a_late_fire_moves_to_a_free_slot_of_today(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=2)
+    quota.hold(TODAY)
+    clock.advance(13 * 3600)  # the next day: the old slot is given back
+    fired = quota.fire(TODAY)
+    assert (fired.day, fired.used) == (TOMORROW, 1)
+    assert quota.snapshot(TODAY).to_dict()["scheduled"] == 0
+
+
+def test_a_late_fire_never_takes_a_held_slot(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=1)
+    quota.hold(TODAY)
+    quota.hold(TOMORROW)
+    clock.advance(13 * 3600)
+    with pytest.raises(QuotaExceeded) as missed:
+        quota.fire(TODAY)
+    assert missed.value.code == "schedule_missed"
+    assert quota.snapshot().to_dict()["scheduled"] == 1  # tomorrow's hold is intact

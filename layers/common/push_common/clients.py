@@ -39,10 +39,16 @@ def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=_CONFIG)
 
 
+@caches.register
+@cache
+def scheduler() -> Any:  # no mypy_boto3 stubs are pinned for EventBridge Scheduler
+    return boto3.client("scheduler", config=_CONFIG)
+
+
 @caches.register_renewal
 def close_connections() -> None:
     """Close the pooled connections of every client built so far (kept, they reconnect)."""
-    for built in (dynamodb, eventbridge, secretsmanager):
+    for built in (dynamodb, eventbridge, secretsmanager, scheduler):
         if built.cache_info().currsize:
             client: Any = built()
             client._endpoint.http_session.close()  # botocore's URLLib3Session: pools cleared

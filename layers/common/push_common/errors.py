@@ -131,6 +131,22 @@ class ReindexRefused(GatewayError):
     title = "Update would move or drop existing attribute names"
 
 
+class NotCancellable(GatewayError):
+    """409: only a `scheduled` push can be cancelled."""
+
+    status = 409
+    default_code = "not_cancellable"
+    title = "The push can no longer be cancelled"
+
+
+class ScheduleDayFull(GatewayError):
+    """409: the quota day of `send_at` has no slot left (sent + scheduled = limit)."""
+
+    status = 409
+    default_code = "schedule_day_full"
+    title = "No quota slot left on the day of send_at"
+
+
 class IdempotencyInProgress(GatewayError):
     status = 409
     default_code = "idempotency_in_progress"

@@ -4,6 +4,11 @@ conditional writes.
 The item holds the quota day (in QUOTA_TIMEZONE), the pushes used that day and the time of the
 last reservation, so the interval also holds across midnight. Each reservation is ONE conditional
 UpdateItem: concurrent Lambdas can never exceed the limit or reserve closer than the interval.
+
+Scheduled pushes (docs/architecture.md §14) add two counters per quota day to the same item:
+`held#<day>` (slots held by pushes still scheduled for that day) and `taken#<day>` (slots sent
+that day + slots held for it). Every write that adds a push to a day checks `taken#<day> < limit`,
+so sent + scheduled never exceeds the limit, whoever writes concurrently.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from push_common.aws_errors import as_dependency_error, error_code
-from push_common.errors import QuotaExceeded
-from push_common.observability import gauge
+from push_common.errors import QuotaExceeded, ScheduleDayFull
+from push_common.observability import gauge, logger
 from push_common.quota_calendar import QuotaCalendar
 
 if TYPE_CHECKING:
@@ -27,8 +32,24 @@ if TYPE_CHECKING:
 
 QUOTA_KEY_ATTRIBUTE = "pk"
 TTL_ATTRIBUTE = "expires_at"
-_ITEM_TTL_SECONDS = 8 * 86400
+_ITEM_TTL_DAYS = 8
 _RACE_ATTEMPTS = 4
+_NAMES_TAKEN = "#taken"
+_NAMES_HELD = "#held"
+
+
+def taken_attribute(day: str) -> str:
+    """Slots sent on `day` plus slots held for it by scheduled pushes."""
+    return f"taken#{day}"
+
+
+def held_attribute(day: str) -> str:
+    """Slots held for `day` by pushes still scheduled for it."""
+    return f"held#{day}"
+
+
+def _number(item: dict[str, Any], name: str) -> int:
+    return int(item.get(name, {}).get("N", "0"))
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,8 @@ class QuotaPolicy:
     interval_ms: int
     margin_ms: int
     calendar: QuotaCalendar
+    # The item must outlive the furthest scheduled day (SCHEDULE_MAX_DAYS).
+    schedule_max_days: int = 0
 
     @property
     def min_gap_ms(self) -> int:
@@ -49,6 +72,16 @@ class Reservation:
     day: str
     at_ms: int
     used: int
+    scheduled: int = 0  # slots of `day` still held by scheduled pushes, after this reservation
+
+
+@dataclass(frozen=True)
+class HeldSlot:
+    """A slot held on `day` for a scheduled push."""
+
+    day: str
+    used: int
+    scheduled: int
 
 
 class QuotaStore:
@@ -74,98 +107,263 @@ class QuotaStore:
         return int(self._clock() * 1000)
 
     def reserve(self) -> Reservation:
-        """Take one slot now, or raise QuotaExceeded saying which limit and when to retry."""
+        """Take one free slot now, or raise QuotaExceeded saying which limit and when to retry.
+
+        A slot held by a scheduled push is never free: `taken#<today>` counts it."""
+        return self._take(check_used=True)
+
+    def _take(
+        self,
+        *,
+        check_used: bool,
+        extra_set: tuple[str, ...] = (),
+        extra_condition: tuple[str, ...] = (),
+        extra_names: dict[str, str] | None = None,
+        count_taken: bool = True,
+        refused: Callable[[dict[str, Any], int, str], None] | None = None,
+    ) -> Reservation:
         old: dict[str, Any] | None = None
         for _ in range(_RACE_ATTEMPTS):
             now = self.now_ms()
             day = self._policy.calendar.day(now)
             same_day = old is None or old.get("day_key", {}).get("S") == day
-            ok, old = self._try_reserve(now, day, same_day=same_day)
+            ok, old = self._try_reserve(
+                now,
+                day,
+                same_day=same_day,
+                check_used=check_used,
+                extra_set=extra_set,
+                extra_condition=extra_condition,
+                extra_names=extra_names or {},
+                count_taken=count_taken,
+            )
             if ok:
                 used = int(old["used"]["N"])
                 gauge("QuotaUsed", used)  # operator dashboard: slots used today, after this one
-                return Reservation(day=day, at_ms=now, used=used)
-            self._raise_if_refused(old, now, day)
+                held = _number(old, held_attribute(day))
+                return Reservation(day=day, at_ms=now, used=used, scheduled=held)
+            (refused or self._raise_if_refused)(old, now, day)
         raise QuotaExceeded("quota item is contended; retry", code="push_interval", retry_after=1)
 
     def release(self, reservation: Reservation) -> None:
         """Give back a slot whose push definitely created no upstream task."""
         self._update(
-            "SET used = used - :one",
+            f"SET used = used - :one, {_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :one) - :one",
             "day_key = :day AND used > :zero",
             {":one": {"N": "1"}, ":zero": {"N": "0"}, ":day": {"S": reservation.day}},
+            {_NAMES_TAKEN: taken_attribute(reservation.day)},
         )
 
     def mark_exhausted(self, day: str) -> None:
         """Upstream said 90047: believe it, the rest of `day` is used up."""
         self._update(
-            "SET day_key = :day, used = :limit",
+            f"SET day_key = :day, used = :limit, {_NAMES_TAKEN} = :limit",
             "attribute_not_exists(day_key) OR day_key <= :day",
             {":day": {"S": day}, ":limit": {"N": str(self._policy.limit)}},
+            {_NAMES_TAKEN: taken_attribute(day)},
         )
+
+    # --- scheduled pushes (docs/architecture.md §14) -------------------------------------------
+
+    def hold(self, day: str) -> HeldSlot:
+        """Hold a slot of `day` for a scheduled push: one conditional write, or 409
+        `schedule_day_full` when sent + scheduled on that day already reach the limit."""
+        now = self.now_ms()
+        values: dict[str, Any] = {
+            ":day": {"S": day},
+            ":one": {"N": "1"},
+            ":zero": {"N": "0"},
+            ":limit": {"N": str(self._policy.limit)},
+            ":ttl": {"N": str(self._ttl(now))},
+        }
+        names = {_NAMES_TAKEN: taken_attribute(day), _NAMES_HELD: held_attribute(day)}
+        ok, item = self._conditional(
+            f"SET {_NAMES_HELD} = if_not_exists({_NAMES_HELD}, :zero) + :one, "
+            f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :zero) + :one, expires_at = :ttl",
+            # `used` guards today's pushes counted before the per-day counters existed.
+            f"(attribute_not_exists({_NAMES_TAKEN}) OR {_NAMES_TAKEN} < :limit) AND "
+            "(attribute_not_exists(day_key) OR day_key <> :day OR used < :limit)",
+            values,
+            names,
+        )
+        if not ok:
+            raise ScheduleDayFull(
+                f"{day} has no push slot left: pushes sent and scheduled that day reach the "
+                f"daily limit of {self._policy.limit}"
+            )
+        used = int(item["used"]["N"]) if item.get("day_key", {}).get("S") == day else 0
+        return HeldSlot(day=day, used=used, scheduled=_number(item, held_attribute(day)))
+
+    def unhold(self, day: str) -> bool:
+        """Give back the slot a scheduled push held on `day` (cancelled or no longer valid)."""
+        ok, _ = self._conditional(
+            f"SET {_NAMES_HELD} = {_NAMES_HELD} - :one, {_NAMES_TAKEN} = {_NAMES_TAKEN} - :one",
+            f"{_NAMES_HELD} > :zero",
+            {":one": {"N": "1"}, ":zero": {"N": "0"}},
+            {_NAMES_TAKEN: taken_attribute(day), _NAMES_HELD: held_attribute(day)},
+        )
+        if not ok:
+            logger.error("no held slot to give back", day=day)
+        return ok
+
+    def fire(self, held_day: str) -> Reservation:
+        """A scheduled push fires: its held slot becomes a used one, keeping the interval.
+
+        On `held_day` the held slot is used (no free slot needed). After that day has ended (a
+        late retry) the old slot is given back and a FREE slot of today is taken, in the same
+        write, or QuotaExceeded `schedule_missed` is raised. IntervalWait like `reserve`.
+        """
+        today = self._policy.calendar.day(self.now_ms())
+        if today == held_day:
+            try:
+                return self._take(
+                    check_used=False,
+                    count_taken=False,
+                    extra_set=(f"{_NAMES_HELD} = {_NAMES_HELD} - :one",),
+                    extra_condition=(f"{_NAMES_HELD} > :zero",),
+                    extra_names={_NAMES_HELD: held_attribute(held_day)},
+                    refused=self._raise_if_not_held,
+                )
+            except _NotHeld:
+                logger.error("scheduled push fires without a held slot", day=held_day)
+                return self._take(check_used=True, refused=self._raise_missed)
+        return self._take(
+            check_used=True,
+            extra_set=(
+                "#old_held = if_not_exists(#old_held, :one) - :one",
+                "#old_taken = if_not_exists(#old_taken, :one) - :one",
+            ),
+            extra_names={
+                "#old_held": held_attribute(held_day),
+                "#old_taken": taken_attribute(held_day),
+            },
+            refused=self._raise_missed,
+        )
+
+    def _raise_if_not_held(self, old: dict[str, Any], now: int, day: str) -> None:
+        # The slot is held, so only the interval (or a lost slot) can refuse this write.
+        if _number(old, held_attribute(day)) <= 0:
+            raise _NotHeld
+        self._raise_if_interval(old, now)
+
+    def _raise_missed(self, old: dict[str, Any], now: int, day: str) -> None:
+        try:
+            self._raise_if_refused(old, now, day)
+        except IntervalWait:
+            raise
+        except QuotaExceeded as full:
+            raise QuotaExceeded(
+                "the scheduled push fired after its quota day and today has no free slot",
+                code="schedule_missed",
+                retry_after=full.retry_after,
+            ) from None
+
+    def _ttl(self, now: int) -> int:
+        return now // 1000 + (_ITEM_TTL_DAYS + self._policy.schedule_max_days) * 86400
 
     def note_upstream_push(self, at_ms: int) -> None:
         """Upstream said 90024: a push happened more recently than we recorded."""
         self._update("SET last_ms = :at", "last_ms < :at", {":at": {"N": str(at_ms)}})
 
-    def snapshot(self) -> QuotaSnapshot:
+    def snapshot(self, day: str | None = None) -> QuotaSnapshot:
+        """Today's quota, or that of `day` (a later day: `used` 0, no interval to wait)."""
         try:
             item = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
         except (ClientError, BotoCoreError) as exc:
             raise as_dependency_error(exc, service="DynamoDB") from exc
-        return self._snapshot(item.get("Item") or {}, self.now_ms())
+        return self._snapshot(item.get("Item") or {}, self.now_ms(), day)
 
-    def _snapshot(self, item: dict[str, Any], now: int) -> QuotaSnapshot:
+    def _snapshot(self, item: dict[str, Any], now: int, day: str | None = None) -> QuotaSnapshot:
         calendar, policy = self._policy.calendar, self._policy
         today = calendar.day(now)
-        used = int(item["used"]["N"]) if item.get("day_key", {}).get("S") == today else 0
+        day = day or today
+        used = int(item["used"]["N"]) if item.get("day_key", {}).get("S") == day else 0
         last = int(item["last_ms"]["N"]) if "last_ms" in item else None
         not_before = None
-        if last is not None and last + policy.min_gap_ms > now:
+        if day == today and last is not None and last + policy.min_gap_ms > now:
             not_before = datetime.fromtimestamp((last + policy.min_gap_ms) / 1000, calendar.zone)
         return QuotaSnapshot(
             limit=policy.limit,
             used=min(used, policy.limit),
-            resets_at=calendar.next_reset(today),
+            scheduled=max(0, _number(item, held_attribute(day))),
+            resets_at=calendar.next_reset(day),
             next_push_not_before=not_before,
             timezone=calendar.zone.key,
         )
 
-    def _try_reserve(self, now: int, day: str, *, same_day: bool) -> tuple[bool, dict[str, Any]]:
+    def _try_reserve(
+        self,
+        now: int,
+        day: str,
+        *,
+        same_day: bool,
+        check_used: bool = True,
+        extra_set: tuple[str, ...] = (),
+        extra_condition: tuple[str, ...] = (),
+        extra_names: dict[str, str] | None = None,
+        count_taken: bool = True,
+    ) -> tuple[bool, dict[str, Any]]:
         values: dict[str, Any] = {
             ":day": {"S": day},
             ":now": {"N": str(now)},
             ":threshold": {"N": str(now - self._policy.min_gap_ms)},
-            ":ttl": {"N": str(now // 1000 + _ITEM_TTL_SECONDS)},
+            ":ttl": {"N": str(self._ttl(now))},
             ":one": {"N": "1"},
+            ":zero": {"N": "0"},
+            ":limit": {"N": str(self._policy.limit)},
         }
+        names = {**(extra_names or {})}
+        sets = ["last_ms = :now", "expires_at = :ttl", *extra_set]
+        conditions = list(extra_condition)
+        if count_taken:
+            names[_NAMES_TAKEN] = taken_attribute(day)
+            sets.append(f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :zero) + :one")
+            conditions.append(f"(attribute_not_exists({_NAMES_TAKEN}) OR {_NAMES_TAKEN} < :limit)")
         if same_day:
-            values[":limit"] = {"N": str(self._policy.limit)}
-            update = "SET used = used + :one, last_ms = :now, expires_at = :ttl"
-            condition = "day_key = :day AND used < :limit AND last_ms <= :threshold"
+            sets.append("used = used + :one")
+            conditions.append("day_key = :day AND last_ms <= :threshold")
+            if check_used:
+                conditions.append("used < :limit")
         else:
-            update = "SET day_key = :day, used = :one, last_ms = :now, expires_at = :ttl"
-            condition = (
-                "(attribute_not_exists(day_key) OR day_key <> :day) AND "
-                "(attribute_not_exists(last_ms) OR last_ms <= :threshold)"
-            )
-        return self._conditional(update, condition, values)
+            sets += ["day_key = :day", "used = :one"]
+            conditions += [
+                "(attribute_not_exists(day_key) OR day_key <> :day)",
+                "(attribute_not_exists(last_ms) OR last_ms <= :threshold)",
+            ]
+        update = "SET " + ", ".join(sets)
+        if not any(":zero" in part for part in (*sets, *conditions)):
+            del values[":zero"]
+        if not any(":limit" in part for part in conditions):
+            del values[":limit"]
+        return self._conditional(update, " AND ".join(conditions), values, names)
 
     def _raise_if_refused(self, old: dict[str, Any], now: int, day: str) -> None:
-        if old.get("day_key", {}).get("S") == day and int(old["used"]["N"]) >= self._policy.limit:
+        limit = self._policy.limit
+        used_up = old.get("day_key", {}).get("S") == day and int(old["used"]["N"]) >= limit
+        if used_up or _number(old, taken_attribute(day)) >= limit:
+            held = _number(old, held_attribute(day))
             raise QuotaExceeded(
-                f"the daily limit of {self._policy.limit} pushes is used up",
+                f"the daily limit of {limit} pushes is used up"
+                + (f" ({held} slots are held by scheduled pushes)" if held > 0 else ""),
                 code="daily_quota_exhausted",
                 retry_after=self._policy.calendar.seconds_until_reset(now),
             )
+        self._raise_if_interval(old, now)
+
+    def _raise_if_interval(self, old: dict[str, Any], now: int) -> None:
         if "last_ms" in old:
             wait_ms = int(old["last_ms"]["N"]) + self._policy.min_gap_ms - now
             if wait_ms > 0:
                 raise IntervalWait(wait_ms)
 
     def _conditional(
-        self, update: str, condition: str, values: dict[str, Any]
+        self,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
     ) -> tuple[bool, dict[str, Any]]:
+        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
         try:
             out = self._client.update_item(
                 TableName=self._table,
@@ -175,6 +373,7 @@ class QuotaStore:
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **extra,
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -195,8 +394,18 @@ class QuotaStore:
             raise as_dependency_error(read_failed, service="DynamoDB") from read_failed
         return dict(got.get("Item") or {})
 
-    def _update(self, update: str, condition: str, values: dict[str, Any]) -> None:
-        self._conditional(update, condition, values)
+    def _update(
+        self,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> None:
+        self._conditional(update, condition, values, names)
+
+
+class _NotHeld(Exception):
+    """The push fired but its day holds no slot for it any more."""
 
 
 class IntervalWait(QuotaExceeded):
@@ -220,12 +429,14 @@ class QuotaSnapshot:
     resets_at: datetime
     next_push_not_before: datetime | None
     timezone: str
+    scheduled: int = 0  # pushes still scheduled for this day (docs/architecture.md §14)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "limit": self.limit,
             "used": self.used,
-            "remaining": max(0, self.limit - self.used),
+            "scheduled": self.scheduled,
+            "remaining": max(0, self.limit - self.used - self.scheduled),
             "resets_at": self.resets_at.isoformat(),
             "next_push_not_before": (
                 None if self.next_push_not_before is None else self.next_push_not_before.isoformat()

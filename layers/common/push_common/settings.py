@@ -89,6 +89,13 @@ class Settings(BaseModel):
     # or lost, so waiting longer than 8 s only burns the Lambda's time.
     upstream_read_timeout_seconds: float = Field(default=4.0, gt=3.0, le=8.0)
     max_body_bytes: int = Field(default=65536, ge=1024)
+    # Scheduled pushes (docs/architecture.md §14): how far ahead `send_at` may be, and the
+    # EventBridge Scheduler group, execution role, target (the dispatcher) and dead-letter queue.
+    schedule_max_days: int = Field(default=30, ge=1, le=365)
+    schedule_group_name: OptionalStr = None
+    scheduler_role_arn: OptionalStr = None
+    schedule_target_arn: OptionalStr = None
+    schedule_dlq_arn: OptionalStr = None
 
     @field_validator("tim_base_url")
     @classmethod

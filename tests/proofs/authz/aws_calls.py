@@ -16,7 +16,11 @@ from typing import Any
 import botocore.client
 
 # Request parameters that name the resource a call acts on, per service (IAM signing name).
-_RESOURCE_PARAMS = {"dynamodb": "TableName", "secretsmanager": "SecretId"}
+_RESOURCE_PARAMS = {
+    "dynamodb": "TableName",
+    "secretsmanager": "SecretId",
+    "scheduler": "GroupName",
+}
 DEFAULT_BUS = "default"
 _METHOD = "_make_api_call"  # not in botocore's stubs
 
@@ -54,6 +58,9 @@ class AwsCallRecorder:
         for name in resource_names(service, params):
             resource = self.resource_keys.get(name, f"unknown:{name}")
             self.calls.append(AwsCall(action, resource, self.phase))
+        for role in passed_roles(service, params):
+            resource = self.resource_keys.get(role, f"unknown:{role}")
+            self.calls.append(AwsCall("iam:PassRole", resource, self.phase))
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[AwsCallRecorder]:
@@ -82,6 +89,14 @@ def resource_names(service: str, params: Mapping[str, Any]) -> list[str]:
             return [f"{params[param]}/index/{params['IndexName']}"]
         return [str(params[param])]
     return [f"{service}:*"]
+
+
+def passed_roles(service: str, params: Mapping[str, Any]) -> list[str]:
+    """Roles a call hands to a service, which IAM checks as `iam:PassRole` on the caller:
+    a schedule's target role (docs/architecture.md §14)."""
+    if service == "scheduler" and "Target" in params:
+        return [str(params["Target"]["RoleArn"])]
+    return []
 
 
 def strip_old_item(parsed: dict[str, Any], **_: Any) -> None:

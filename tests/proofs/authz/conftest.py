@@ -18,6 +18,8 @@ from tests.support.env import BASE_ENV
 KEY = "0a7f6c1e9b2d4c3a8e5f7a6b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d"
 SECRET_ID = BASE_ENV["TIM_SECRET_ID"]
 BUS = "tim-push-gateway-authz"
+SCHEDULE_GROUP = "tim-push-gateway-authz-pushes"
+SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/tim-push-gateway-scheduler"
 TABLE_NAMES = {
     "QuotaTable": BASE_ENV["QUOTA_TABLE"],
     "PushesTable": BASE_ENV["PUSHES_TABLE"],
@@ -33,6 +35,8 @@ RESOURCE_KEYS = {
     },
     SECRET_ID: "TimSecret",
     BUS: "EventBus",
+    SCHEDULE_GROUP: "ScheduleGroup",
+    SCHEDULER_ROLE: "SchedulerRole",
 }
 UNSET = (
     "BROADCAST_ALL_PRINCIPALS",
@@ -41,7 +45,10 @@ UNSET = (
     "STACK_ACCOUNT_ID",
     "QUOTA_MAX_WAIT_MS",
     "AWS_ENDPOINT_URL",
-    *(f"AWS_ENDPOINT_URL_{s}" for s in ("DYNAMODB", "SECRETS_MANAGER", "EVENTBRIDGE", "SQS")),
+    *(
+        f"AWS_ENDPOINT_URL_{s}"
+        for s in ("DYNAMODB", "SECRETS_MANAGER", "EVENTBRIDGE", "SQS", "SCHEDULER")
+    ),
 )
 SCENARIO_ENV = {
     **BASE_ENV,
@@ -49,6 +56,10 @@ SCENARIO_ENV = {
     "PUSH_MIN_INTERVAL_MS": "0",
     "PUSH_DAILY_LIMIT": "1000",
     "ALLOWED_SENDERS": "ops-bot",
+    "SCHEDULE_GROUP_NAME": SCHEDULE_GROUP,
+    "SCHEDULER_ROLE_ARN": SCHEDULER_ROLE,
+    "SCHEDULE_TARGET_ARN": "arn:aws:lambda:ap-southeast-1:123456789012:function:dispatch",
+    "SCHEDULE_DLQ_ARN": "arn:aws:sqs:ap-southeast-1:123456789012:schedule-dlq",
 }
 
 
@@ -62,6 +73,7 @@ def _provision() -> None:
     for logical_id, spec in tables(load_template()).items():
         create_table(dynamodb, TABLE_NAMES[logical_id], spec)
     boto3.client("events", region_name=region).create_event_bus(Name=BUS)
+    boto3.client("scheduler", region_name=region).create_schedule_group(Name=SCHEDULE_GROUP)
 
 
 @pytest.fixture(scope="module")

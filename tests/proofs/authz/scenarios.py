@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.proofs.authz.aws_calls import AwsCallRecorder, strip_old_item
 from tests.proofs.authz.handlers import api_event, api_query, call_http, invoke, push_requested
 
 PUSH, EVENT, AUDIENCE = "PushApiFunction", "PushEventFunction", "AudienceApiFunction"
+DISPATCH = "PushDispatchFunction"
 DYNALITE = "without-old-item"
 SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
 AUDIENCE_EVENTS = [
@@ -33,10 +35,39 @@ AUDIENCE_EVENTS = [
 ]
 
 
-def expect(logical_id: str, event_file: str, status: int, key: str | None = None) -> dict[str, Any]:
-    answer = call_http(logical_id, api_event(event_file, key=key))
+def expect(
+    logical_id: str,
+    event_file: str,
+    status: int,
+    key: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    answer = call_http(logical_id, api_event(event_file, key=key, body=body))
     assert answer.status == status, (event_file, answer.body)
     return answer.body
+
+
+def in_an_hour() -> str:
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+
+
+def scheduled_sale(**extra: Any) -> dict[str, Any]:
+    return {**SALE, "send_at": in_an_hour(), **extra}
+
+
+def cancel(push_id: str, status: int) -> dict[str, Any]:
+    event = api_event("push_api_delete_push.json")
+    event["pathParameters"] = {"push_id": push_id}
+    answer = call_http(PUSH, event)
+    assert answer.status == status, answer.body
+    return answer.body
+
+
+def schedule(key: str | None = None) -> str:
+    """A scheduled push, created through the HTTP function; its push_id."""
+    body = expect(PUSH, "push_api_post_all.json", 202, key=key, body=scheduled_sale())
+    assert body["status"] == "scheduled"
+    return str(body["push_id"])
 
 
 def refuse_reservations(patch: pytest.MonkeyPatch) -> None:
@@ -79,6 +110,11 @@ def push_api(
     by_caller = call_http(PUSH, api_query("push_api_list_pushes.json", caller=caller))
     assert by_caller.status == 200 and by_caller.body["pushes"], by_caller.body
     push_service(patch)
+    # Scheduled pushes: dry run, schedule, cancel (docs/architecture.md §14).
+    assert expect(PUSH, "push_api_post_all.json", 200, body=scheduled_sale(dry_run=True))
+    push_id = schedule()
+    assert cancel(push_id, 200)["status"] == "cancelled"
+    assert cancel(push_id, 409)["code"] == "not_cancellable"
     refuse_reservations(patch)
     assert expect(PUSH, "push_api_post_idempotent.json", 429, key=str(uuid.uuid4()))["code"]
     like_dynalite(recorder)
@@ -115,6 +151,8 @@ def push_event(
     assert invoke(EVENT, sent)["replayed"] is True  # redelivery
     invalid = push_requested({"audience": {}, "message": {"text": "x"}}, str(uuid.uuid4()))
     assert invoke(EVENT, invalid) == {"outcome": "failed", "code": "validation_failed"}
+    later = push_requested(scheduled_sale(), str(uuid.uuid4()))
+    assert invoke(EVENT, later)["outcome"] == "scheduled"
     refuse_reservations(patch)
     with pytest.raises(Exception, match="interval"):  # retryable: EventBridge retries it
         invoke(EVENT, push_requested(SALE, str(uuid.uuid4())))
@@ -122,6 +160,22 @@ def push_event(
     assert invoke(EVENT, sent)["replayed"] is True
     with pytest.raises(Exception, match="interval"):
         invoke(EVENT, push_requested(SALE, str(uuid.uuid4())))
+
+
+def push_dispatch(
+    sandbox: UpstreamSandbox, patch: pytest.MonkeyPatch, recorder: AwsCallRecorder
+) -> None:
+    seed_upstream(sandbox)
+    sent, waiting, unknown = schedule(), schedule(), str(uuid.uuid4())
+    recorder.clear()  # what the HTTP function did to schedule them is not the dispatcher's
+    caches.clear_all()  # and the dispatcher starts cold
+    assert invoke(DISPATCH, {"push_id": sent})["outcome"] == "sent"
+    assert invoke(DISPATCH, {"push_id": sent})["outcome"] == "not_scheduled"
+    assert invoke(DISPATCH, {"push_id": unknown})["outcome"] == "unknown_push"
+    refuse_reservations(patch)
+    like_dynalite(recorder)
+    with pytest.raises(Exception, match="interval"):  # put back to scheduled and retried
+        invoke(DISPATCH, {"push_id": waiting})
 
 
 def audience_api(
@@ -135,5 +189,6 @@ def audience_api(
 SCENARIOS: dict[str, Callable[[UpstreamSandbox, pytest.MonkeyPatch, AwsCallRecorder], None]] = {
     PUSH: push_api,
     EVENT: push_event,
+    DISPATCH: push_dispatch,
     AUDIENCE: audience_api,
 }

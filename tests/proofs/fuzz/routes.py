@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 
@@ -42,6 +44,9 @@ PUSH_SEEDS: tuple[dict[str, Any], ...] = (
                          "apns": {"badge": "unchanged", "mutable_content": True}},
         "dry_run": True,
     },
+    # A scheduled push (docs/architecture.md §14): two days ahead, so always in the window.
+    {"audience": {"all": True}, "message": TEXT, "dry_run": True,
+     "send_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")},
 )  # fmt: skip
 BODY_SEEDS: dict[tuple[str, str], tuple[dict[str, Any], ...]] = {
     ("POST", "/v1/pushes"): PUSH_SEEDS,
@@ -62,10 +67,26 @@ PLAIN_ROUTES = {
 }
 LIST_ROUTE = ("GET", "/v1/pushes")
 RECORD_ROUTE = ("GET", "/v1/pushes/{push_id}")  # templated: the cases fill the path in
-ALL_ROUTES = sorted({*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, LIST_ROUTE, RECORD_ROUTE})
+PATH_ROUTES = {("DELETE", "/v1/pushes/{push_id}")}
+ALL_ROUTES = sorted(
+    {*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, *PATH_ROUTES, LIST_ROUTE, RECORD_ROUTE}
+)
 # Ids of real pushes on the fuzz stack (filled by its fixture), besides unknown ones.
 KNOWN_PUSH_IDS: list[str] = []
 UNKNOWN_PUSH_IDS = ("00000000-0000-4000-8000-000000000000", "nope", "x" * 300, "%C3%A9t%C3%A9")
+
+# Push ids a caller might send: well-formed unknown ones, and anything else, escaped.
+push_ids = st.one_of(
+    st.uuids().map(str),
+    st.text(min_size=1, max_size=300).map(lambda text: quote(text, safe="")),
+)
+quota_queries = st.one_of(
+    st.sampled_from(["", "accounts=a", "%ff=%fe", "x=" + "y" * 5000, "date=", "date=x"]),
+    st.dates().map(lambda day: f"date={day.isoformat()}"),
+    st.integers(-3, 40).map(
+        lambda days: f"date={(datetime.now(UTC) + timedelta(days=days)).date().isoformat()}"
+    ),
+)
 
 
 @st.composite
@@ -87,6 +108,25 @@ def cases(method: str, path: str) -> st.SearchStrategy[Case]:
             Case, st.just(method), st.just(path), raw_bodies, _headers(idempotent=False),
             st.sampled_from(["", "x=1", "%ff=%fe"]), target=push_id_paths(),
         )  # fmt: skip
+    if route in PATH_ROUTES:
+        return st.builds(
+            Case,
+            st.just(method),
+            push_ids.map(lambda push_id: path.replace("{push_id}", push_id)),
+            st.sampled_from([b"", b"\xff", b"{}"]),
+            _headers(idempotent=False),
+            st.sampled_from(["", "%ff=%fe"]),
+            template=st.just(path),
+        )
+    if route == ("GET", "/v1/quota"):
+        return st.builds(
+            Case,
+            st.just(method),
+            st.just(path),
+            raw_bodies,
+            _headers(idempotent=False),
+            quota_queries,
+        )
     if route == LIST_ROUTE:
         body, query = st.sampled_from([b"", b"\xff", b"{}"]), list_query()
     elif route in BODY_SEEDS:

@@ -205,3 +205,20 @@ def test_odd_push_ids_are_404_or_422(segment: str, status: int, fuzzer: Fuzzer) 
     target = f"/v1/pushes/{segment}"
     answer = send(fuzzer, RECORD, target=target, label="odd push_id")
     assert answer.status == status
+
+
+def test_cancelling_answers_every_documented_status(
+    fuzz_stack: StackProcess, fuzzer: Fuzzer
+) -> None:
+    """DELETE /v1/pushes/{push_id}: 403 for another caller, 200, then 409, each as documented."""
+    later = next(seed for seed in PUSH_SEEDS if "send_at" in seed)
+    body = {k: v for k, v in later.items() if k != "dry_run"}
+    scheduled = send(fuzzer, PUSH, body, headers=(("content-type", "application/json"),))
+    assert (scheduled.status, scheduled.json()["status"]) == (202, "scheduled")
+    path = f"/v1/pushes/{scheduled.json()['push_id']}"
+    route = ("DELETE", path)
+    other = (("x-local-caller-arn", "arn:aws:iam::123456789012:role/fuzz-other"),)
+    template = "/v1/pushes/{push_id}"
+    assert send(fuzzer, route, headers=other, template=template).status == 403
+    assert send(fuzzer, route, template=template).json()["status"] == "cancelled"
+    assert send(fuzzer, route, template=template).json()["code"] == "not_cancellable"

@@ -88,6 +88,7 @@ OTHERS = {
     # tested in test_timpush_handler.py (they need a timpush push first)
     "push_api_post_recall.json",
     "push_api_get_report.json",
+    "push_api_delete_push.json",
 }
 
 
@@ -215,3 +216,18 @@ def test_list_pushes_event_lists_submitted_pushes_newest_first(upstream: StubHtt
     assert listed == sorted(listed, reverse=True)  # newest first
     assert body["next_cursor"] is None
     _documented("push_api_list_pushes.json", status, headers, body)
+
+
+def test_cancelling_an_unknown_push_is_404(upstream: StubHttp) -> None:
+    status, headers, body = invoke("push_api_delete_push.json")
+    assert (status, headers["content-type"]) == (404, "application/problem+json")
+    assert body["code"] == "push_not_found"
+
+
+@pytest.mark.parametrize("date", ["2020-01-01", "tomorrow", "2026-02-30", "9999-12-31"])
+def test_quota_of_a_bad_date_is_422_naming_date(upstream: StubHttp, date: str) -> None:
+    event = load_event("push_api_get_quota.json")
+    event["queryStringParameters"] = {"date": date}
+    result = lambda_handler(event, FakeLambdaContext())
+    body = json.loads(result["body"])
+    assert (result["statusCode"], body["errors"][0]["field"]) == (422, "date")

@@ -343,6 +343,7 @@ def test_dry_run_reserves_nothing_and_calls_nothing() -> None:
         "quota": {
             "limit": 100,
             "used": 3,
+            "scheduled": 0,
             "remaining": 97,
             "resets_at": "2026-11-27T00:00:00+08:00",
             "next_push_not_before": None,

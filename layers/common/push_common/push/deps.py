@@ -14,7 +14,8 @@ from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
 from push_common.rate_gate import RateGate
-from push_common.settings import get_settings
+from push_common.schedules import Schedules, ScheduleTarget
+from push_common.settings import Settings, get_settings
 from push_common.tim_client import get_tim_client
 
 # Representative inputs for priming: validating them builds every validator a push runs.
@@ -30,6 +31,7 @@ def default_deps() -> PushDeps:
         interval_ms=settings.push_min_interval_ms,
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(settings.zone),
+        schedule_max_days=settings.schedule_max_days,
     )
 
     table = settings.require("quota_table")
@@ -55,7 +57,21 @@ def default_deps() -> PushDeps:
         attribute_names=attribute_names_for,
         records=records,
         gate=gate_for,
+        schedules=lambda: _schedules(settings),
     )
+
+
+@caches.register
+@cache
+def _schedules(settings: Settings) -> Schedules:
+    """Only the functions that schedule pushes need (and get) these settings."""
+    target = ScheduleTarget(
+        group=settings.require("schedule_group_name"),
+        function_arn=settings.require("schedule_target_arn"),
+        role_arn=settings.require("scheduler_role_arn"),
+        dlq_arn=settings.schedule_dlq_arn,
+    )
+    return Schedules(clients.scheduler(), target)
 
 
 def prime() -> None:

@@ -22,6 +22,7 @@ from push_common.push.outcomes import (
     PUSH_DRY_RUN,
     PUSH_FAILED,
     PUSH_OUTCOME_UNKNOWN,
+    PUSH_SCHEDULED,
     PUSH_SENT,
     EventIds,
     dry_run_detail,
@@ -31,8 +32,9 @@ from push_common.push.outcomes import (
     sent_detail,
 )
 from push_common.push.policy import check_event_source
-from push_common.push.records import OUTCOME_UNKNOWN, SUBMITTED, PushAnswer
+from push_common.push.records import OUTCOME_UNKNOWN, SCHEDULED, SUBMITTED, PushAnswer
 from push_common.push.request import PushRequestedDetail
+from push_common.push.scheduling import schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
@@ -105,6 +107,7 @@ def handle_push_requested(
         event_source=event.source,
         idempotency_scope=caller,
         idempotency_key=event.idempotency_key,
+        request_event_id=event.event_id,
         deadline=deadline,
         max_interval_wait_seconds=None,  # an event may wait as long as its invocation lasts
     )
@@ -116,7 +119,10 @@ def handle_push_requested(
             body = dry_run(req, ctx, deps)
             publish(deps.settings, PUSH_DRY_RUN, dry_run_detail(body, ids))
             return {"outcome": "dry_run"}
-        answer = submit_push(req, ctx, deps)
+        if req.send_at is not None:
+            answer = schedule_push(req, ctx, deps)
+        else:
+            answer = submit_push(req, ctx, deps)
     except GatewayError as exc:  # refused before anything was sent; no record
         if _retry(exc.code, exc.retryable, exc.retry_after):
             logger.warning("push will be retried", extra={"code": exc.code, **log})
@@ -145,6 +151,10 @@ def _publish_answer(
     if answer.record_status == SUBMITTED:
         publish(deps.settings, PUSH_SENT, sent_detail(answer.body, ids))
         return {"outcome": "sent", **summary}
+    if answer.record_status == SCHEDULED:
+        detail = {"push_id": answer.push_id, "send_at": answer.body.get("send_at"), **ids.to_dict()}
+        publish(deps.settings, PUSH_SCHEDULED, detail)
+        return {"outcome": SCHEDULED, **summary}
     code = str(answer.body.get("code"))
     if answer.record_status == OUTCOME_UNKNOWN:
         detail = problem_detail(answer.body, ids, push_id=answer.push_id)

@@ -1,15 +1,24 @@
-"""The `POST /v1/pushes` and `GET /v1/quota` use cases, fed by the edge with plain values."""
+"""The `POST /v1/pushes`, `DELETE /v1/pushes/{push_id}` and `GET /v1/quota` use cases, fed by
+the edge with plain values."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
 from typing import Any
 
 from push_common.body import decode_json_object
+from push_common.errors import FieldProblem, ValidationFailed
+from push_common.identity import Caller
 from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
+from push_common.push.scheduling import cancel_push, schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
+from push_common.quota_calendar import QuotaCalendar
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def handle_push(
@@ -20,9 +29,33 @@ def handle_push(
     req = validate_model(PushRequest, data)
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)
+    if req.send_at is not None:
+        return schedule_push(req, ctx, deps)
     return submit_push(req, ctx, deps)
 
 
-def handle_quota(deps: PushDeps) -> dict[str, Any]:
-    """The app's quota right now (docs/architecture.md §3.2)."""
-    return deps.quota(deps.credentials()).snapshot().to_dict()
+def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
+    """Cancel a scheduled push (docs/architecture.md §14)."""
+    return cancel_push(push_id, actor, deps)
+
+
+def handle_quota(deps: PushDeps, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """The app's quota today, or on `?date=YYYY-MM-DD` (docs/architecture.md §3.2, §13)."""
+    day = quota_date((query or {}).get("date"), deps)
+    return deps.quota(deps.credentials()).snapshot(day).to_dict()
+
+
+def quota_date(raw: str | None, deps: PushDeps) -> str | None:
+    """A quota day from today to SCHEDULE_MAX_DAYS ahead (in QUOTA_TIMEZONE), else 422."""
+    if raw is None:
+        return None
+    today = date.fromisoformat(QuotaCalendar(deps.settings.zone).day(deps.records.now_ms()))
+    last = today + timedelta(days=deps.settings.schedule_max_days)
+    try:
+        day = date.fromisoformat(raw) if _DATE.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None or not today <= day <= last:
+        problem = f"date must be a YYYY-MM-DD day from {today} to {last}"
+        raise ValidationFailed(f"invalid date: {problem}", errors=[FieldProblem("date", problem)])
+    return day.isoformat()

@@ -24,15 +24,18 @@ PUSH_FAILED = "Push Failed"
 # a second time if the first one was in fact sent.
 PUSH_OUTCOME_UNKNOWN = "Push Outcome Unknown"
 PUSH_DRY_RUN = "Push Dry Run"
+# Scheduled pushes (docs/architecture.md §14).
+PUSH_SCHEDULED = "Push Scheduled"
+PUSH_CANCELLED = "Push Cancelled"
 
 
 @dataclass(frozen=True)
 class EventIds:
     """What ties an outcome to the event that requested it."""
 
-    request_event_id: str
-    idempotency_key: str
-    source: str
+    request_event_id: str | None
+    idempotency_key: str | None
+    source: str | None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -28,6 +28,10 @@ SUBMITTED = "submitted"
 FAILED = "failed"
 OUTCOME_UNKNOWN = "outcome_unknown"
 RECALLED = "recalled"
+# Scheduled pushes (docs/architecture.md §14): `scheduled` → `sending` (the dispatcher) or
+# `cancelled` (DELETE), each a conditional write, so exactly one of them wins.
+SCHEDULED = "scheduled"
+CANCELLED = "cancelled"
 # Every record is listed under one partition of the `by_created` index: at Tencent's 100 pushes
 # a day that partition stays tiny, and one Query serves "newest first" without a Scan.
 LIST_PARTITION = "push"
@@ -55,6 +59,7 @@ class NewPush:
     channel: str = "http"
     event_source: str | None = None
     idempotency_key: str | None = None
+    request_event_id: str | None = None
     kind: str = "broadcast"
     upstream_api: str = "all_member_push"
 
@@ -168,6 +173,7 @@ class PushRecords:
             ("caller_session", push.caller_session),
             ("event_source", push.event_source),
             ("idempotency_key", push.idempotency_key),
+            ("request_event_id", push.request_event_id),
         ):
             if value is not None:
                 values[f":{name}"] = _s(value)
@@ -305,6 +311,7 @@ class PushRecords:
         task_id: str | None = None,
         sent_at_ms: int | None = None,
         rerunnable: bool = False,
+        extra: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         values: dict[str, Any] = {
             ":status": _s(record_status),
@@ -330,6 +337,9 @@ class PushRecords:
             if value is not None:
                 values[f":{name}"] = value
                 assigned[name] = f":{name}"
+        for name, value in (extra or {}).items():
+            values[f":{name}"] = value
+            assigned[name] = f":{name}"
         try:
             self._ddb.update_item(
                 TableName=self._table,
@@ -345,6 +355,106 @@ class PushRecords:
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
         except BotoCoreError as exc:
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+
+    # --- scheduled pushes (docs/architecture.md §14) -----------------------------------------
+
+    def mark_scheduled(
+        self, claim: Claim, answer: PushAnswer, *, send_at_ms: int, quota_day: str
+    ) -> bool:
+        """`sending` → `scheduled`: the slot is held and the schedule exists."""
+        try:
+            self._write_final(
+                claim.push_id,
+                claim.attempt,
+                record_status=SCHEDULED,
+                http_status=answer.status,
+                body=answer.body,
+                headers=answer.headers,
+                error=None,
+                extra={"send_at": _s(iso_ms(send_at_ms)), "quota_day": _s(quota_day)},
+            )
+        except _Taken:
+            return False
+        return True
+
+    def fire(self, push_id: str, *, lease_until_ms: int) -> Claim | None:
+        """`scheduled` → `sending` for the dispatcher; None when it is not scheduled (any more)."""
+        attempt = str(uuid.uuid4())
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"push_id": _s(push_id)},
+                UpdateExpression="SET #status = :sending, #attempt = :attempt, "
+                "#lease_until_ms = :lease, #channel = :schedule",
+                ConditionExpression="#status = :scheduled",
+                ExpressionAttributeNames=_names("status", "attempt", "lease_until_ms", "channel"),
+                ExpressionAttributeValues={
+                    ":sending": _s(SENDING),
+                    ":scheduled": _s(SCHEDULED),
+                    ":attempt": _s(attempt),
+                    ":lease": _n(lease_until_ms),
+                    ":schedule": _s("schedule"),
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        except BotoCoreError as exc:
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        return Claim(push_id, attempt, rerun=False)
+
+    def reschedule(self, claim: Claim) -> bool:
+        """`sending` → `scheduled` again: nothing was sent and the fire is retried later."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"push_id": _s(claim.push_id)},
+                UpdateExpression="SET #status = :scheduled REMOVE #lease_until_ms",
+                ConditionExpression="#attempt = :attempt AND #status = :sending",
+                ExpressionAttributeNames=_names("status", "attempt", "lease_until_ms"),
+                ExpressionAttributeValues={
+                    ":sending": _s(SENDING),
+                    ":scheduled": _s(SCHEDULED),
+                    ":attempt": _s(claim.attempt),
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        except BotoCoreError as exc:
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        return True
+
+    def cancel(self, push_id: str, *, by: str, answer: Mapping[str, Any]) -> Item | None:
+        """`scheduled` → `cancelled`; the new item, or None when it was not scheduled."""
+        now = self._now_ms()
+        try:
+            out = self._ddb.update_item(
+                TableName=self._table,
+                Key={"push_id": _s(push_id)},
+                UpdateExpression="SET #status = :cancelled, #cancelled_at = :at, "
+                "#cancelled_by = :by, #answer = :answer",
+                ConditionExpression="#status = :scheduled",
+                ExpressionAttributeNames=_names("status", "cancelled_at", "cancelled_by", "answer"),
+                ExpressionAttributeValues={
+                    ":cancelled": _s(CANCELLED),
+                    ":scheduled": _s(SCHEDULED),
+                    ":at": _s(iso_ms(now)),
+                    ":by": _s(by),
+                    ":answer": _s(_dumps(answer)),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        except BotoCoreError as exc:
+            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        item: Item = out.get("Attributes") or {}
+        return item
 
     # --- after sending: recall and the cached report (docs/architecture.md §13) -------------
 

@@ -3,9 +3,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from push_common.push.elements import Element, NonEmptyText, StrictModel, Text
 from push_common.push.rules import (
@@ -166,6 +176,50 @@ class Notification(StrictModel):
         return self
 
 
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339(value: object) -> object:
+    """An RFC 3339 date-time with an explicit offset; a naive time or a bare date is refused."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise tim_rule(
+            "send_at must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T09:00:00+08:00",
+            None,
+        )
+    text = value.upper().replace("Z", "+00:00")
+    head, _, rest = text.partition(".")
+    if rest:  # Python keeps microseconds: cut longer fractions
+        digits = re.match(r"[0-9]+", rest)
+        assert digits is not None
+        text = f"{head}.{digits.group()[:6]}{rest[digits.end() :]}"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise tim_rule(f"send_at is not a valid date-time: {exc}", None) from None
+
+
+def utc_ms(instant: datetime) -> str:
+    """UTC with milliseconds and `Z`: how every instant is stored and answered."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+SendAt = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    PlainSerializer(utc_ms, return_type=str, when_used="json"),
+    Field(
+        description="RFC 3339 date-time with an offset: schedule the push for then; in the "
+        "future, at most SCHEDULE_MAX_DAYS ahead, at least 2 minutes before the end of its quota "
+        "day (QUOTA_TIMEZONE)"
+    ),
+]
+
+
 class PushRequest(StrictModel):
     audience: Audience
     # Required except for a test send, which carries a notification only (checked per API
@@ -176,6 +230,7 @@ class PushRequest(StrictModel):
     # timpush only: store the push as a conversation message (OnlineOnlyFlag 0) or not (1).
     keep_in_history: bool | None = None
     notification: Notification | None = None
+    send_at: SendAt | None = None
     dry_run: bool = False
 
     @model_validator(mode="after")

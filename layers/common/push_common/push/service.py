@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from push_common.credentials import AdminCredentials
@@ -30,7 +31,9 @@ from push_common.push.request import PushRequest
 from push_common.push.rules import BATCH_INTERVAL_MS, MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import wire_size
 from push_common.quota import IntervalWait, QuotaSnapshot, QuotaStore, Reservation
+from push_common.quota_calendar import QuotaCalendar
 from push_common.rate_gate import RateGate
+from push_common.schedules import Schedules
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
@@ -45,6 +48,7 @@ class PushContext:
     event_source: str | None = None
     idempotency_scope: str | None = None
     idempotency_key: str | None = None
+    request_event_id: str | None = None  # the `Push Requested` event, for the record
     deadline: float | None = None  # time.monotonic() value
     # How long a push may wait for the quota interval; None: as long as the deadline allows
     # (events have ~30 s, a synchronous HTTP caller prefers a 429 after ~2 s).
@@ -63,6 +67,8 @@ class PushDeps:
     gate: Callable[[AdminCredentials, str, int], RateGate] | None = None
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
+    # EventBridge Scheduler (docs/architecture.md §14); built on first use by the push functions.
+    schedules: Callable[[], Schedules] | None = None
 
     def open_gate(self, creds: AdminCredentials, name: str, interval_ms: int) -> RateGate:
         """The shared gate, with the quota's safety margin: the pass is recorded just before the
@@ -124,12 +130,45 @@ def prepare(
 
 
 def dry_run(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any]:
-    """200 body of a dry run: the exact upstream request and (broadcasts) the quota forecast."""
+    """200 body of a dry run: the exact upstream request and (broadcasts) the quota forecast, of
+    the day of `send_at` for a scheduled push."""
+    day = None
+    if req.send_at is not None:
+        _, day = send_at_day(req.send_at, deps)
     creds, call = prepare(req, ctx, deps, push_id=push_id_for(ctx))
     out: dict[str, Any] = {"dry_run": True, "upstream_request": call.body}
     if call.takes_quota:
-        out["quota"] = deps.quota(creds).snapshot().to_dict()
+        out["quota"] = deps.quota(creds).snapshot(day).to_dict()
     return out
+
+
+# A schedule may fire up to a minute late on AWS: it must still fall on its quota day.
+SCHEDULE_DAY_END_MARGIN_MS = 120_000
+
+
+def send_at_day(send_at: datetime, deps: PushDeps) -> tuple[int, str]:
+    """(send_at in ms, its quota day), or 422 naming `send_at` (docs/architecture.md §14)."""
+    settings = deps.settings
+    calendar = QuotaCalendar(settings.zone)
+    now = deps.records.now_ms()
+    at = int(send_at.timestamp() * 1000)
+    day = calendar.day(at)
+    day_end = int(calendar.next_reset(day).timestamp() * 1000)
+    problem = None
+    if at <= now:
+        problem = "send_at must be in the future"
+    elif at - now > settings.schedule_max_days * 86_400_000:
+        problem = f"send_at must be at most {settings.schedule_max_days} days ahead"
+    elif at > day_end - SCHEDULE_DAY_END_MARGIN_MS:
+        problem = (
+            "send_at must be at least 2 minutes before the end of its quota day "
+            f"(midnight {settings.quota_timezone})"
+        )
+    if problem is not None:
+        raise ValidationFailed(
+            f"invalid send_at: {problem}", errors=[FieldProblem("send_at", problem)]
+        )
+    return at, day
 
 
 def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reservation:
@@ -226,6 +265,7 @@ def accepted_body(
     snapshot = QuotaSnapshot(
         limit=policy.limit,
         used=res.used,
+        scheduled=res.scheduled,
         resets_at=policy.calendar.next_reset(res.day),
         next_push_not_before=None,
         timezone=policy.calendar.zone.key,

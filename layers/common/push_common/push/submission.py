@@ -56,12 +56,12 @@ def normalised_request(req: PushRequest) -> dict[str, Any]:
     return data
 
 
-def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
-    """Run one push (or answer from its record). Raises only for refusals that left no record."""
-    push_id = push_id_for(ctx)  # first: timpush carries it upstream as DataId
-    creds, call = prepare(req, ctx, deps, push_id=push_id)
+def new_push(
+    req: PushRequest, ctx: PushContext, *, push_id: str, kind: str, upstream_api: str
+) -> NewPush:
+    """The record-to-be of a request: its id, normalised request and hash, and who asked."""
     request = normalised_request(req)
-    push = NewPush(
+    return NewPush(
         push_id=push_id,
         request=request,
         request_hash=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest(),
@@ -70,9 +70,17 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         channel=ctx.channel,
         event_source=ctx.event_source,
         idempotency_key=ctx.idempotency_key,
-        kind=call.kind,
-        upstream_api=call.api,
+        request_event_id=ctx.request_event_id,
+        kind=kind,
+        upstream_api=upstream_api,
     )
+
+
+def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswer:
+    """Run one push (or answer from its record). Raises only for refusals that left no record."""
+    push_id = push_id_for(ctx)  # first: timpush carries it upstream as DataId
+    creds, call = prepare(req, ctx, deps, push_id=push_id)
+    push = new_push(req, ctx, push_id=push_id, kind=call.kind, upstream_api=call.api)
     if not call.takes_quota:
         return _submit_test(push, creds, call, ctx, deps)
     store = deps.quota(creds)
@@ -80,15 +88,15 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         # Nothing to replay without a key: take the slot first, so a refusal writes no record.
         reservation = reserve_slot(ctx, store, deps)
         try:
-            claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+            claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
         except BaseException:
             store.release(reservation)
             raise
         if not isinstance(claimed, Claim):  # a fresh random push_id cannot exist yet
             store.release(reservation)
             raise InternalError("a new push id collided with an existing record")
-        return _send(call, store, reservation, claimed, req, ctx, deps)
-    claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+        return send_claimed(call, store, reservation, claimed, req, ctx, deps)
+    claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
@@ -96,19 +104,21 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
     try:
         reservation = reserve_slot(ctx, store, deps)
     except GatewayError as refusal:
-        deps.records.abandon(claimed, _failure(claimed, refusal))
+        deps.records.abandon(claimed, failure_answer(claimed, refusal))
         raise
     except Exception as exc:
-        deps.records.abandon(claimed, _failure(claimed, InternalError("quota reservation failed")))
+        deps.records.abandon(
+            claimed, failure_answer(claimed, InternalError("quota reservation failed"))
+        )
         raise InternalError("the quota reservation failed unexpectedly") from exc
-    return _send(call, store, reservation, claimed, req, ctx, deps)
+    return send_claimed(call, store, reservation, claimed, req, ctx, deps)
 
 
 def _submit_test(
     push: NewPush, creds: AdminCredentials, call: UpstreamCall, ctx: PushContext, deps: PushDeps
 ) -> PushAnswer:
     """A test send takes no quota slot; its rate gate plays the reservation's part."""
-    claimed = deps.records.claim(push, lease_until_ms=_lease_until_ms(ctx, deps))
+    claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
@@ -116,7 +126,7 @@ def _submit_test(
     try:
         admit_test(creds, deps)
     except GatewayError as refusal:  # refused locally: no record, like a quota refusal
-        deps.records.abandon(claimed, _failure(claimed, refusal))
+        deps.records.abandon(claimed, failure_answer(claimed, refusal))
         raise
     return _send_test(call, claimed, ctx, deps)
 
@@ -133,8 +143,8 @@ def _send_test(
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task
-        answer = _failure(claim, refusal)
-        _record(claim, answer, deps, error=_error_of(refusal))
+        answer = failure_answer(claim, refusal)
+        _record(claim, answer, deps, error=error_of(refusal))
         logger.warning("test send failed", push_id=claim.push_id, code=refusal.code)
         return answer
     except Exception:
@@ -153,7 +163,7 @@ def _send_test(
     return answer
 
 
-def _send(
+def send_claimed(
     call: UpstreamCall,
     store: QuotaStore,
     reservation: Any,
@@ -167,8 +177,8 @@ def _send(
     except OutcomeUnknown as unknown:
         return _unknown(claim, unknown, ctx, deps)
     except GatewayError as refusal:  # certainly no task (deliver's contract)
-        answer = _failure(claim, refusal)
-        _record(claim, answer, deps, error=_error_of(refusal))
+        answer = failure_answer(claim, refusal)
+        _record(claim, answer, deps, error=error_of(refusal))
         logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
         return answer
     except Exception:
@@ -204,7 +214,7 @@ def _unknown(claim: Claim, exc: OutcomeUnknown, ctx: PushContext, deps: PushDeps
     answer = PushAnswer(
         push_id=claim.push_id, status=exc.status, body=problem, record_status=OUTCOME_UNKNOWN
     )
-    _record(claim, answer, deps, error=_error_of(exc))
+    _record(claim, answer, deps, error=error_of(exc))
     _note_unknown(claim.push_id, ctx, exc.detail)
     return answer
 
@@ -229,7 +239,7 @@ def _note_unknown(push_id: str, ctx: PushContext, detail: str) -> None:
     logger.error("push outcome unknown", push_id=push_id, caller=ctx.caller, detail=detail)
 
 
-def _failure(claim: Claim, exc: GatewayError) -> PushAnswer:
+def failure_answer(claim: Claim, exc: GatewayError) -> PushAnswer:
     exc.push_id = claim.push_id
     return PushAnswer(
         push_id=claim.push_id,
@@ -241,14 +251,14 @@ def _failure(claim: Claim, exc: GatewayError) -> PushAnswer:
     )
 
 
-def _error_of(exc: GatewayError) -> dict[str, Any]:
+def error_of(exc: GatewayError) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
     if exc.upstream_code is not None:
         error["upstream_code"] = exc.upstream_code
     return error
 
 
-def _lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
+def lease_until_ms(ctx: PushContext, deps: PushDeps) -> int:
     """Until when a `sending` record belongs to this invocation: its deadline, plus a margin
     for the Lambda's own end (the handler answers ~0.5 s early) and clock skew."""
     if ctx.deadline is None:
