@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from devstack.aws import create_table
@@ -34,7 +35,7 @@ from push_common.push.dispatch import RetryLater, dispatch, parse_dispatch
 from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.scheduling import cancel_push, schedule_push
-from push_common.push.service import PushContext, PushDeps, dry_run
+from push_common.push.service import PushContext, PushDeps, dry_run, push_id_for
 from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
@@ -402,3 +403,41 @@ def test_a_dependency_failure_puts_it_back_and_retries(world: World) -> None:
     with pytest.raises(RetryLater):
         dispatch(answer.push_id, deps, deadline=None)
     assert (world.deps().records.get(answer.push_id) or {})["status"]["S"] == "scheduled"
+
+
+def test_scheduler_unavailable_is_503_with_no_orphan_slot_or_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ServiceUnavailableException", "Message": "down"}},
+            "CreateSchedule",
+        )
+
+    monkeypatch.setattr(world.scheduler, "create_schedule", unavailable)
+    request = req(at(timedelta(hours=1)))
+    with pytest.raises(GatewayError) as refused:
+        schedule_push(request, ctx(key="down-1"), world.deps())
+    assert (refused.value.status, refused.value.retryable) == (503, True)
+    when = datetime.fromisoformat(at(timedelta(hours=1))).astimezone(ZoneInfo("Asia/Shanghai"))
+    day = world.quota(when.date().isoformat())
+    assert day["scheduled"] == 0  # the held slot was given back
+    push_id = push_id_for(ctx(key="down-1"))
+    assert world.deps().records.get(push_id) is None  # and the claim forgotten
+    assert world.schedules() == []
+
+
+def test_a_test_send_cannot_be_scheduled(world: World) -> None:
+    world.env["TIM_PUSH_API"] = "timpush"
+    request = validate_model(
+        PushRequest,
+        {
+            "audience": {"accounts": ["alice"]},
+            "notification": {"title": "Try", "body": "Try this"},
+            "send_at": at(timedelta(hours=1)),
+        },
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        schedule_push(request, ctx(key="test-1"), world.deps())
+    assert refused.value.errors[0].field == "send_at"
+    assert world.schedules() == []
