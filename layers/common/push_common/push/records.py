@@ -340,21 +340,15 @@ class PushRecords:
         for name, value in (extra or {}).items():
             values[f":{name}"] = value
             assigned[name] = f":{name}"
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(push_id)},
-                UpdateExpression=_set(assigned) + " REMOVE #lease_until_ms",
-                ConditionExpression="#attempt = :attempt AND #status = :sending",
-                ExpressionAttributeNames=_names(*assigned, "lease_until_ms", "attempt"),
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise _Taken({}) from None
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        except BotoCoreError as exc:
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        written = self._update_if(
+            push_id,
+            UpdateExpression=_set(assigned) + " REMOVE #lease_until_ms",
+            ConditionExpression="#attempt = :attempt AND #status = :sending",
+            ExpressionAttributeNames=_names(*assigned, "lease_until_ms", "attempt"),
+            ExpressionAttributeValues=values,
+        )
+        if written is None:
+            raise _Taken({})
 
     # --- scheduled pushes (docs/architecture.md §14) -----------------------------------------
 
@@ -380,36 +374,27 @@ class PushRecords:
     def fire(self, push_id: str, *, lease_until_ms: int) -> Claim | None:
         """`scheduled` → `sending` for the dispatcher; None when it is not scheduled (any more)."""
         attempt = str(uuid.uuid4())
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(push_id)},
-                UpdateExpression="SET #status = :sending, #attempt = :attempt, "
-                "#lease_until_ms = :lease, #channel = :schedule",
-                ConditionExpression="#status = :scheduled",
-                ExpressionAttributeNames=_names("status", "attempt", "lease_until_ms", "channel"),
-                ExpressionAttributeValues={
-                    ":sending": _s(SENDING),
-                    ":scheduled": _s(SCHEDULED),
-                    ":attempt": _s(attempt),
-                    ":lease": _n(lease_until_ms),
-                    ":schedule": _s("schedule"),
-                },
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        except BotoCoreError as exc:
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        return Claim(push_id, attempt, rerun=False)
+        fired = self._update_if(
+            push_id,
+            UpdateExpression="SET #status = :sending, #attempt = :attempt, "
+            "#lease_until_ms = :lease, #channel = :schedule",
+            ConditionExpression="#status = :scheduled",
+            ExpressionAttributeNames=_names("status", "attempt", "lease_until_ms", "channel"),
+            ExpressionAttributeValues={
+                ":sending": _s(SENDING),
+                ":scheduled": _s(SCHEDULED),
+                ":attempt": _s(attempt),
+                ":lease": _n(lease_until_ms),
+                ":schedule": _s("schedule"),
+            },
+        )
+        return None if fired is None else Claim(push_id, attempt, rerun=False)
 
     def reschedule(self, claim: Claim) -> bool:
         """`sending` → `scheduled` again: nothing was sent and the fire is retried later."""
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(claim.push_id)},
+        return (
+            self._update_if(
+                claim.push_id,
                 UpdateExpression="SET #status = :scheduled REMOVE #lease_until_ms",
                 ConditionExpression="#attempt = :attempt AND #status = :sending",
                 ExpressionAttributeNames=_names("status", "attempt", "lease_until_ms"),
@@ -419,40 +404,29 @@ class PushRecords:
                     ":attempt": _s(claim.attempt),
                 },
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        except BotoCoreError as exc:
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        return True
+            is not None
+        )
 
     def cancel(self, push_id: str, *, by: str, answer: Mapping[str, Any]) -> Item | None:
         """`scheduled` → `cancelled`; the new item, or None when it was not scheduled."""
         now = self._now_ms()
-        try:
-            out = self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(push_id)},
-                UpdateExpression="SET #status = :cancelled, #cancelled_at = :at, "
-                "#cancelled_by = :by, #answer = :answer",
-                ConditionExpression="#status = :scheduled",
-                ExpressionAttributeNames=_names("status", "cancelled_at", "cancelled_by", "answer"),
-                ExpressionAttributeValues={
-                    ":cancelled": _s(CANCELLED),
-                    ":scheduled": _s(SCHEDULED),
-                    ":at": _s(iso_ms(now)),
-                    ":by": _s(by),
-                    ":answer": _s(_dumps(answer)),
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        except BotoCoreError as exc:
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        out = self._update_if(
+            push_id,
+            UpdateExpression="SET #status = :cancelled, #cancelled_at = :at, "
+            "#cancelled_by = :by, #answer = :answer",
+            ConditionExpression="#status = :scheduled",
+            ExpressionAttributeNames=_names("status", "cancelled_at", "cancelled_by", "answer"),
+            ExpressionAttributeValues={
+                ":cancelled": _s(CANCELLED),
+                ":scheduled": _s(SCHEDULED),
+                ":at": _s(iso_ms(now)),
+                ":by": _s(by),
+                ":answer": _s(_dumps(answer)),
+            },
+            ReturnValues="ALL_NEW",
+        )
+        if out is None:
+            return None
         item: Item = out.get("Attributes") or {}
         return item
 
@@ -460,10 +434,9 @@ class PushRecords:
 
     def mark_recalled(self, push_id: str, at_ms: int) -> bool:
         """`submitted` → `recalled` with `recalled_at`; False when it was not `submitted`."""
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(push_id)},
+        return (
+            self._update_if(
+                push_id,
                 UpdateExpression="SET #status = :recalled, #recalled_at = :at",
                 ConditionExpression="#status = :submitted",
                 ExpressionAttributeNames=_names("status", "recalled_at"),
@@ -473,31 +446,34 @@ class PushRecords:
                     ":at": _s(iso_ms(at_ms)),
                 },
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        except BotoCoreError as exc:
-            raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
-        return True
+            is not None
+        )
 
     def store_report(self, push_id: str, report: Mapping[str, Any], at_ms: int) -> None:
-        """Keep the latest delivery report with the record, shared by every Lambda."""
+        """Keep the latest delivery report with the record, shared by every Lambda.
+
+        A record that expired meanwhile is simply not written (nothing to cache on)."""
+        self._update_if(
+            push_id,
+            UpdateExpression="SET #report = :report, #report_at_ms = :at",
+            ConditionExpression="attribute_exists(#push_id)",
+            ExpressionAttributeNames=_names("report", "report_at_ms", "push_id"),
+            ExpressionAttributeValues={":report": _s(_dumps(report)), ":at": _n(at_ms)},
+        )
+
+    def _update_if(self, push_id: str, **update: Any) -> dict[str, Any] | None:
+        """One conditional `UpdateItem` of a record; None when its condition failed."""
         try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key={"push_id": _s(push_id)},
-                UpdateExpression="SET #report = :report, #report_at_ms = :at",
-                ConditionExpression="attribute_exists(#push_id)",
-                ExpressionAttributeNames=_names("report", "report_at_ms", "push_id"),
-                ExpressionAttributeValues={":report": _s(_dumps(report)), ":at": _n(at_ms)},
+            out: dict[str, Any] = self._ddb.update_item(
+                TableName=self._table, Key={"push_id": _s(push_id)}, **update
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return  # the record expired meanwhile: nothing to cache on
+                return None
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
         except BotoCoreError as exc:
             raise as_dependency_error(exc, service="DynamoDB (push records)") from exc
+        return out
 
     # --- reading ----------------------------------------------------------------------------
 
