@@ -66,6 +66,19 @@ class QuotaPolicy:
         """Reservations are at least this far apart, i.e. strictly more than the interval."""
         return self.interval_ms + self.margin_ms if self.interval_ms > 0 else 0
 
+    def day_snapshot(
+        self, day: str, *, used: int, scheduled: int, not_before: datetime | None = None
+    ) -> QuotaSnapshot:
+        """The quota object of `day` (`GET /v1/quota` and the `quota` of push answers)."""
+        return QuotaSnapshot(
+            limit=self.limit,
+            used=used,
+            scheduled=scheduled,
+            resets_at=self.calendar.next_reset(day),
+            next_push_not_before=not_before,
+            timezone=self.calendar.zone.key,
+        )
+
 
 @dataclass(frozen=True)
 class Reservation:
@@ -282,13 +295,11 @@ class QuotaStore:
         not_before = None
         if day == today and last is not None and last + policy.min_gap_ms > now:
             not_before = datetime.fromtimestamp((last + policy.min_gap_ms) / 1000, calendar.zone)
-        return QuotaSnapshot(
-            limit=policy.limit,
+        return policy.day_snapshot(
+            day,
             used=min(used, policy.limit),
             scheduled=max(0, _number(item, held_attribute(day))),
-            resets_at=calendar.next_reset(day),
-            next_push_not_before=not_before,
-            timezone=calendar.zone.key,
+            not_before=not_before,
         )
 
     def _try_reserve(

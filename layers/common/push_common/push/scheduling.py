@@ -39,7 +39,7 @@ from push_common.push.records import (
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, prepare, push_id_for, send_at_day
 from push_common.push.submission import failure_answer, lease_until_ms, new_push
-from push_common.quota import HeldSlot, QuotaSnapshot, QuotaStore
+from push_common.quota import HeldSlot, QuotaStore
 from push_common.schedules import Schedules
 
 _PUSH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -132,15 +132,7 @@ def scheduled_body(
     push_id: str, send_at_ms: int, held: HeldSlot, store: QuotaStore
 ) -> dict[str, Any]:
     """The 202 body of a scheduled push: the full quota object of its day."""
-    policy = store.policy
-    quota = QuotaSnapshot(
-        limit=policy.limit,
-        used=held.used,
-        scheduled=held.scheduled,
-        resets_at=policy.calendar.next_reset(held.day),
-        next_push_not_before=None,
-        timezone=policy.calendar.zone.key,
-    )
+    quota = store.policy.day_snapshot(held.day, used=held.used, scheduled=held.scheduled)
     return {
         "push_id": push_id,
         "status": SCHEDULED,

@@ -30,7 +30,7 @@ from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.rules import BATCH_INTERVAL_MS, MAX_WIRE_BODY_BYTES, UPSTREAM_INTERVAL_MS
 from push_common.push.wire import wire_size
-from push_common.quota import IntervalWait, QuotaSnapshot, QuotaStore, Reservation
+from push_common.quota import IntervalWait, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaCalendar
 from push_common.rate_gate import RateGate
 from push_common.schedules import Schedules
@@ -261,15 +261,7 @@ def accepted_body(
     push_id: str, task_id: str, res: Reservation, store: QuotaStore
 ) -> dict[str, Any]:
     """The 202 body of a push Tencent accepted."""
-    policy = store.policy
-    snapshot = QuotaSnapshot(
-        limit=policy.limit,
-        used=res.used,
-        scheduled=res.scheduled,
-        resets_at=policy.calendar.next_reset(res.day),
-        next_push_not_before=None,
-        timezone=policy.calendar.zone.key,
-    )
+    snapshot = store.policy.day_snapshot(res.day, used=res.used, scheduled=res.scheduled)
     return {
         "push_id": push_id,
         "task_id": task_id,
