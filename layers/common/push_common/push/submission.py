@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from push_common.credentials import AdminCredentials
@@ -138,19 +139,9 @@ def _send_test(
     deps: PushDeps,
 ) -> PushAnswer:
     """A test send (`timpush/batch`): no quota slot; otherwise the same record and at most once."""
-    try:
-        task_id = deliver_test(call, ctx, deps)
-    except OutcomeUnknown as unknown:
-        return _unknown(claim, unknown, ctx, deps)
-    except GatewayError as refusal:  # certainly no task
-        answer = failure_answer(claim, refusal)
-        _record(claim, answer, deps, error=error_of(refusal))
-        logger.warning("test send failed", push_id=claim.push_id, code=refusal.code)
-        return answer
-    except Exception:
-        logger.exception("unexpected error while sending a test send", push_id=claim.push_id)
-        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
-        return _unknown(claim, internal, ctx, deps)
+    task_id = _sent_once(lambda: deliver_test(call, ctx, deps), claim, ctx, deps)
+    if isinstance(task_id, PushAnswer):
+        return task_id
     answer = PushAnswer(
         push_id=claim.push_id,
         status=202,
@@ -172,20 +163,9 @@ def send_claimed(
     ctx: PushContext,
     deps: PushDeps,
 ) -> PushAnswer:
-    try:
-        task_id = deliver(call, store, reservation, ctx, deps)
-    except OutcomeUnknown as unknown:
-        return _unknown(claim, unknown, ctx, deps)
-    except GatewayError as refusal:  # certainly no task (deliver's contract)
-        answer = failure_answer(claim, refusal)
-        _record(claim, answer, deps, error=error_of(refusal))
-        logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
-        return answer
-    except Exception:
-        # A bug after the call may have started: the safe reading is that it was sent.
-        logger.exception("unexpected error while sending a push", push_id=claim.push_id)
-        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
-        return _unknown(claim, internal, ctx, deps)
+    task_id = _sent_once(lambda: deliver(call, store, reservation, ctx, deps), claim, ctx, deps)
+    if isinstance(task_id, PushAnswer):
+        return task_id
     sent_at = deps.records.now_ms()
     answer = PushAnswer(
         push_id=claim.push_id,
@@ -205,6 +185,30 @@ def send_claimed(
         quota_used=reservation.used,
     )
     return answer
+
+
+def _sent_once(
+    send: Callable[[], str], claim: Claim, ctx: PushContext, deps: PushDeps
+) -> str | PushAnswer:
+    """Run the one upstream send of a claimed push: its TaskId, or the recorded failure.
+
+    `send` follows `deliver`'s contract: `OutcomeUnknown` when a task may exist, any other
+    `GatewayError` when Tencent certainly created none.
+    """
+    try:
+        return send()
+    except OutcomeUnknown as unknown:
+        return _unknown(claim, unknown, ctx, deps)
+    except GatewayError as refusal:
+        answer = failure_answer(claim, refusal)
+        _record(claim, answer, deps, error=error_of(refusal))
+        logger.warning("push failed", push_id=claim.push_id, code=refusal.code)
+        return answer
+    except Exception:
+        # A bug after the call may have started: the safe reading is that it was sent.
+        logger.exception("unexpected error while sending a push", push_id=claim.push_id)
+        internal = OutcomeUnknown("internal error while sending the push", timed_out=False)
+        return _unknown(claim, internal, ctx, deps)
 
 
 def _unknown(claim: Claim, exc: OutcomeUnknown, ctx: PushContext, deps: PushDeps) -> PushAnswer:
