@@ -7,6 +7,7 @@ import sys
 import threading
 from types import FrameType
 
+from devstack.config import StackConfigError
 from devstack.stack import LocalStack
 
 READY = "tim-push-gateway local stack ready on {url}"
@@ -35,6 +36,9 @@ def main() -> int:
     except OSError as exc:  # typically PORT already in use
         print(f"local stack failed to start: {exc}", file=sys.stderr)
         return 1
+    except StackConfigError as exc:
+        print(f"local stack refused to start: {exc}", file=sys.stderr)
+        return 2
     try:
         say(READY.format(url=stack.url))
         say(CURL.format(url=stack.url))

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from push_common.errors import ConfigurationError
+from push_common.settings import load_settings
+
 # Fixed and public on purpose: the local sandbox must verify UserSigs, but nothing real uses it.
 DEV_KEY = "tim-push-gateway-local-dev-key-not-a-secret"
 DEFAULT_PORT = 3000
@@ -28,7 +31,12 @@ FUNCTION_OVERRIDES = (
     "ADMIN_PRINCIPALS",
     "ALLOWED_EVENT_SOURCES",
     "SCHEDULE_MAX_DAYS",
+    "QUOTA_BUDGETS",
 )
+
+
+class StackConfigError(ValueError):
+    """The stack's configuration would make every function refuse to work."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,15 @@ class StackConfig:
     access_key_id: str = DEV_ACCESS_KEY_ID
     secret_access_key: str = field(default=DEV_SECRET_ACCESS_KEY, repr=False)
     caller_arn: str = DEFAULT_CALLER_ARN
+
+    def check_function_settings(self) -> None:
+        """Refuse to start with settings every function would refuse (e.g. QUOTA_BUDGETS over
+        the limit): the functions' own check, on the developer's overrides."""
+        wiring = {"TIM_SECRET_ID": "local", "TIM_REGION": "singapore"}
+        try:
+            load_settings({**wiring, **self.function_overrides})
+        except ConfigurationError as exc:
+            raise StackConfigError(exc.detail) from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:

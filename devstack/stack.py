@@ -77,6 +77,7 @@ class LocalStack:
 
     def start(self) -> Self:
         """Start everything; on failure, stop what had started and re-raise."""
+        self.config.check_function_settings()  # before anything starts: nothing to stop
         try:
             self.backends.start()
             self._start_functions()

@@ -68,7 +68,9 @@ def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("GET", "/v1/quota")
 def get_quota(request: HttpRequest) -> ApiGatewayResponse:
-    return json_response(200, handle_quota(default_deps(), request.query))
+    return json_response(
+        200, handle_quota(default_deps(), request.query, caller=request.identity.name)
+    )
 
 
 @app.route("POST", "/v1/pushes/{push_id}/recall")

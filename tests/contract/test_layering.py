@@ -44,7 +44,12 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.tim_wire",
             "push_common.usersig",
         ),
-        "quota": ("push_common.quota", "push_common.quota_calendar", "push_common.rate_gate"),
+        "quota": (
+            "push_common.quota",
+            "push_common.quota_calendar",
+            "push_common.quota_pools",
+            "push_common.rate_gate",
+        ),
         "scheduler": ("push_common.schedules",),
     },
     {  # foundation: no I/O of its own beyond building AWS clients

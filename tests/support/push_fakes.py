@@ -16,6 +16,7 @@ from push_common.push.records import Claim, NewPush, PushAnswer, PushRecords
 from push_common.push.service import PushDeps
 from push_common.quota import QuotaPolicy, QuotaSnapshot, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaCalendar
+from push_common.quota_pools import Pool
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
 
@@ -41,12 +42,14 @@ class FakeQuota:
     def now_ms(self) -> int:
         return self.clock_ms
 
-    def reserve(self) -> Reservation:
-        self.calls.append(("reserve", None))
+    def reserve(self, pool: Pool | None = None) -> Reservation:
+        self.calls.append(("reserve", pool))
         if self.refusals:
             raise self.refusals.pop(0)
         self.used += 1
-        return Reservation(day=TODAY, at_ms=NOW_MS, used=self.used)
+        return Reservation(
+            day=TODAY, at_ms=NOW_MS, used=self.used, pool=None if pool is None else pool.name
+        )
 
     def release(self, reservation: Reservation) -> None:
         self.calls.append(("release", reservation))
@@ -57,7 +60,7 @@ class FakeQuota:
     def note_upstream_push(self, at_ms: int) -> None:
         self.calls.append(("note_upstream_push", at_ms))
 
-    def snapshot(self, day: str | None = None) -> QuotaSnapshot:
+    def snapshot(self, day: str | None = None, *, caller: str | None = None) -> QuotaSnapshot:
         self.calls.append(("snapshot", day))
         return QuotaSnapshot(
             limit=self.policy.limit,

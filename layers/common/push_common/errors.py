@@ -173,7 +173,8 @@ class IdempotencyKeyReused(GatewayError):
 
 
 class QuotaExceeded(GatewayError):
-    """429: `code` is `daily_quota_exhausted` or `push_interval`; `retry_after` always set."""
+    """429: `code` is `daily_quota_exhausted`, `caller_budget_exhausted` or `push_interval`;
+    `retry_after` always set."""
 
     status = 429
     default_code = "daily_quota_exhausted"
@@ -230,6 +231,15 @@ class RecallOutcomeUnknown(GatewayError):
     default_code = "recall_outcome_unknown"
     title = "The recall may or may not have reached Tencent"
     default_retryable = True
+
+
+class ConfigurationError(GatewayError):
+    """500: the function's environment is invalid (a named variable); nothing can be sent until
+    it is fixed, and every request says so instead of guessing."""
+
+    status = 500
+    default_code = "configuration_error"
+    title = "The gateway is misconfigured"
 
 
 class InternalError(GatewayError):

@@ -9,6 +9,9 @@ Scheduled pushes (docs/architecture.md §14) add two counters per quota day to t
 `held#<day>` (slots held by pushes still scheduled for that day) and `taken#<day>` (slots sent
 that day + slots held for it). Every write that adds a push to a day checks `taken#<day> < limit`,
 so sent + scheduled never exceeds the limit, whoever writes concurrently.
+
+Caller budgets (docs/architecture.md §15, `quota_pools`) add the same two counters per pool and
+day, checked against the pool's budget in the very same write.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,6 +29,8 @@ from push_common.aws_errors import as_dependency_error, error_code
 from push_common.errors import QuotaExceeded, ScheduleDayFull
 from push_common.observability import gauge, logger
 from push_common.quota_calendar import QuotaCalendar
+from push_common.quota_pools import Budgets, Pool, PoolUse, pool_held_attribute
+from push_common.settings import SHARED_POOL
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -36,6 +41,12 @@ _ITEM_TTL_DAYS = 8
 _RACE_ATTEMPTS = 4
 _NAMES_TAKEN = "#taken"
 _NAMES_HELD = "#held"
+_NAMES_POOL_TAKEN = "#pool_taken"
+_NAMES_POOL_HELD = "#pool_held"
+# Per-day counters whose day is older than yesterday are pruned (a late schedule retry is at
+# most minutes old), so the item does not grow by a few attributes every day.
+_COUNTER_PREFIXES = ("taken#", "held#", "pool_taken#", "pool_held#")
+_PRUNE_PER_WRITE = 50
 
 
 def taken_attribute(day: str) -> str:
@@ -60,6 +71,11 @@ class QuotaPolicy:
     calendar: QuotaCalendar
     # The item must outlive the furthest scheduled day (SCHEDULE_MAX_DAYS).
     schedule_max_days: int = 0
+    budgets: Budgets | None = None
+
+    def pool_of(self, caller: str) -> Pool | None:
+        """The budget pool of `caller`; None without QUOTA_BUDGETS."""
+        return None if self.budgets is None else self.budgets.pool_of(caller)
 
     @property
     def min_gap_ms(self) -> int:
@@ -67,7 +83,13 @@ class QuotaPolicy:
         return self.interval_ms + self.margin_ms if self.interval_ms > 0 else 0
 
     def day_snapshot(
-        self, day: str, *, used: int, scheduled: int, not_before: datetime | None = None
+        self,
+        day: str,
+        *,
+        used: int,
+        scheduled: int,
+        not_before: datetime | None = None,
+        caller: PoolUse | None = None,
     ) -> QuotaSnapshot:
         """The quota object of `day` (`GET /v1/quota` and the `quota` of push answers)."""
         return QuotaSnapshot(
@@ -77,6 +99,7 @@ class QuotaPolicy:
             resets_at=self.calendar.next_reset(day),
             next_push_not_before=not_before,
             timezone=self.calendar.zone.key,
+            caller=caller,
         )
 
 
@@ -86,6 +109,7 @@ class Reservation:
     at_ms: int
     used: int
     scheduled: int = 0  # slots of `day` still held by scheduled pushes, after this reservation
+    pool: str | None = None  # the budget pool it was taken from (docs/architecture.md §15)
 
 
 @dataclass(frozen=True)
@@ -95,6 +119,7 @@ class HeldSlot:
     day: str
     used: int
     scheduled: int
+    pool: str | None = None
 
 
 class QuotaStore:
@@ -119,11 +144,12 @@ class QuotaStore:
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
 
-    def reserve(self) -> Reservation:
+    def reserve(self, pool: Pool | None = None) -> Reservation:
         """Take one free slot now, or raise QuotaExceeded saying which limit and when to retry.
 
-        A slot held by a scheduled push is never free: `taken#<today>` counts it."""
-        return self._take(check_used=True)
+        A slot held by a scheduled push is never free: `taken#<today>` counts it. With a `pool`
+        the slot also counts against its budget (`caller_budget_exhausted` when spent)."""
+        return self._take(check_used=True, pool=pool)
 
     def _take(
         self,
@@ -133,9 +159,14 @@ class QuotaStore:
         extra_condition: tuple[str, ...] = (),
         extra_names: dict[str, str] | None = None,
         count_taken: bool = True,
+        pool: Pool | None = None,
         refused: Callable[[dict[str, Any], int, str], None] | None = None,
     ) -> Reservation:
         old: dict[str, Any] | None = None
+        if pool is not None and count_taken and pool.budget <= 0:
+            # A pool without a share (every push reserved for listed callers): refused locally.
+            now = self.now_ms()
+            self._raise_budget_spent(pool, now, self._policy.calendar.day(now))
         for _ in range(_RACE_ATTEMPTS):
             now = self.now_ms()
             day = self._policy.calendar.day(now)
@@ -149,22 +180,41 @@ class QuotaStore:
                 extra_condition=extra_condition,
                 extra_names=extra_names or {},
                 count_taken=count_taken,
+                pool=pool,
             )
             if ok:
                 used = int(old["used"]["N"])
                 gauge("QuotaUsed", used)  # operator dashboard: slots used today, after this one
                 held = _number(old, held_attribute(day))
-                return Reservation(day=day, at_ms=now, used=used, scheduled=held)
-            (refused or self._raise_if_refused)(old, now, day)
+                self._prune(old, day)
+                return Reservation(
+                    day=day,
+                    at_ms=now,
+                    used=used,
+                    scheduled=held,
+                    pool=None if pool is None else pool.name,
+                )
+            if refused is None:
+                self._raise_if_refused(old, now, day, pool if count_taken else None)
+            else:
+                refused(old, now, day)
         raise QuotaExceeded("quota item is contended; retry", code="push_interval", retry_after=1)
 
     def release(self, reservation: Reservation) -> None:
         """Give back a slot whose push definitely created no upstream task."""
+        sets = [
+            "used = used - :one",
+            f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :one) - :one",
+        ]
+        names = {_NAMES_TAKEN: taken_attribute(reservation.day)}
+        if reservation.pool is not None:
+            sets.append(f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :one) - :one")
+            names[_NAMES_POOL_TAKEN] = Pool(reservation.pool, 0).taken_attribute(reservation.day)
         self._update(
-            f"SET used = used - :one, {_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :one) - :one",
+            "SET " + ", ".join(sets),
             "day_key = :day AND used > :zero",
             {":one": {"N": "1"}, ":zero": {"N": "0"}, ":day": {"S": reservation.day}},
-            {_NAMES_TAKEN: taken_attribute(reservation.day)},
+            names,
         )
 
     def mark_exhausted(self, day: str) -> None:
@@ -178,10 +228,13 @@ class QuotaStore:
 
     # --- scheduled pushes (docs/architecture.md §14) -------------------------------------------
 
-    def hold(self, day: str) -> HeldSlot:
+    def hold(self, day: str, pool: Pool | None = None) -> HeldSlot:
         """Hold a slot of `day` for a scheduled push: one conditional write, or 409
-        `schedule_day_full` when sent + scheduled on that day already reach the limit."""
+        `schedule_day_full` when sent + scheduled on that day already reach the limit (429
+        `caller_budget_exhausted` when they reach the budget of the caller's `pool`)."""
         now = self.now_ms()
+        if pool is not None and pool.budget <= 0:
+            self._raise_budget_spent(pool, now, day)
         values: dict[str, Any] = {
             ":day": {"S": day},
             ":one": {"N": "1"},
@@ -190,67 +243,122 @@ class QuotaStore:
             ":ttl": {"N": str(self._ttl(now))},
         }
         names = {_NAMES_TAKEN: taken_attribute(day), _NAMES_HELD: held_attribute(day)}
-        ok, item = self._conditional(
-            f"SET {_NAMES_HELD} = if_not_exists({_NAMES_HELD}, :zero) + :one, "
-            f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :zero) + :one, expires_at = :ttl",
+        sets = [
+            f"{_NAMES_HELD} = if_not_exists({_NAMES_HELD}, :zero) + :one",
+            f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :zero) + :one",
+            "expires_at = :ttl",
+        ]
+        conditions = [
+            f"(attribute_not_exists({_NAMES_TAKEN}) OR {_NAMES_TAKEN} < :limit)",
             # `used` guards today's pushes counted before the per-day counters existed.
-            f"(attribute_not_exists({_NAMES_TAKEN}) OR {_NAMES_TAKEN} < :limit) AND "
             "(attribute_not_exists(day_key) OR day_key <> :day OR used < :limit)",
-            values,
-            names,
+        ]
+        if pool is not None:
+            names[_NAMES_POOL_TAKEN] = pool.taken_attribute(day)
+            names[_NAMES_POOL_HELD] = pool.held_attribute(day)
+            values[":budget"] = {"N": str(pool.budget)}
+            sets += [
+                f"{_NAMES_POOL_HELD} = if_not_exists({_NAMES_POOL_HELD}, :zero) + :one",
+                f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :zero) + :one",
+            ]
+            conditions.append(
+                f"(attribute_not_exists({_NAMES_POOL_TAKEN}) OR {_NAMES_POOL_TAKEN} < :budget)"
+            )
+        ok, item = self._conditional(
+            "SET " + ", ".join(sets), " AND ".join(conditions), values, names
         )
+        used = int(item["used"]["N"]) if item.get("day_key", {}).get("S") == day else 0
         if not ok:
+            if (
+                pool is not None
+                and max(used, _number(item, taken_attribute(day))) < self._policy.limit
+            ):
+                self._raise_if_pool_spent(item, now, day, pool)
             raise ScheduleDayFull(
                 f"{day} has no push slot left: pushes sent and scheduled that day reach the "
                 f"daily limit of {self._policy.limit}"
             )
-        used = int(item["used"]["N"]) if item.get("day_key", {}).get("S") == day else 0
-        return HeldSlot(day=day, used=used, scheduled=_number(item, held_attribute(day)))
+        return HeldSlot(
+            day=day,
+            used=used,
+            scheduled=_number(item, held_attribute(day)),
+            pool=None if pool is None else pool.name,
+        )
 
-    def unhold(self, day: str) -> bool:
-        """Give back the slot a scheduled push held on `day` (cancelled or no longer valid)."""
+    def unhold(self, day: str, pool: str | None = None) -> bool:
+        """Give back the slot a scheduled push held on `day` (cancelled or no longer valid),
+        and to the budget `pool` it was held from."""
+        names = {_NAMES_TAKEN: taken_attribute(day), _NAMES_HELD: held_attribute(day)}
+        sets = [f"{_NAMES_HELD} = {_NAMES_HELD} - :one", f"{_NAMES_TAKEN} = {_NAMES_TAKEN} - :one"]
+        if pool is not None:
+            names[_NAMES_POOL_HELD] = pool_held_attribute(day, pool)
+            names[_NAMES_POOL_TAKEN] = Pool(pool, 0).taken_attribute(day)
+            sets += [
+                f"{_NAMES_POOL_HELD} = if_not_exists({_NAMES_POOL_HELD}, :one) - :one",
+                f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :one) - :one",
+            ]
         ok, _ = self._conditional(
-            f"SET {_NAMES_HELD} = {_NAMES_HELD} - :one, {_NAMES_TAKEN} = {_NAMES_TAKEN} - :one",
+            "SET " + ", ".join(sets),
             f"{_NAMES_HELD} > :zero",
             {":one": {"N": "1"}, ":zero": {"N": "0"}},
-            {_NAMES_TAKEN: taken_attribute(day), _NAMES_HELD: held_attribute(day)},
+            names,
         )
         if not ok:
             logger.error("no held slot to give back", day=day)
         return ok
 
-    def fire(self, held_day: str) -> Reservation:
+    def fire(
+        self, held_day: str, held_pool: str | None = None, pool: Pool | None = None
+    ) -> Reservation:
         """A scheduled push fires: its held slot becomes a used one, keeping the interval.
 
-        On `held_day` the held slot is used (no free slot needed). After that day has ended (a
-        late retry) the old slot is given back and a FREE slot of today is taken, in the same
-        write, or QuotaExceeded `schedule_missed` is raised. IntervalWait like `reserve`.
+        On `held_day` the held slot is used (no free slot needed; the slot already counts
+        against `held_pool`). After that day has ended (a late retry) the old slot is given
+        back (to `held_pool` too) and a FREE slot of today is taken, from the caller's current
+        `pool`, in the same write, or QuotaExceeded `schedule_missed` is raised. IntervalWait
+        like `reserve`.
         """
         today = self._policy.calendar.day(self.now_ms())
+        missed = self._missed_refusal(pool)
         if today == held_day:
+            sets = [f"{_NAMES_HELD} = {_NAMES_HELD} - :one"]
+            names = {_NAMES_HELD: held_attribute(held_day)}
+            if held_pool is not None:
+                sets.append("#old_pool_held = if_not_exists(#old_pool_held, :one) - :one")
+                names["#old_pool_held"] = pool_held_attribute(held_day, held_pool)
             try:
-                return self._take(
+                reservation = self._take(
                     check_used=False,
                     count_taken=False,
-                    extra_set=(f"{_NAMES_HELD} = {_NAMES_HELD} - :one",),
+                    extra_set=tuple(sets),
                     extra_condition=(f"{_NAMES_HELD} > :zero",),
-                    extra_names={_NAMES_HELD: held_attribute(held_day)},
+                    extra_names=names,
                     refused=self._raise_if_not_held,
                 )
             except _NotHeld:
                 logger.error("scheduled push fires without a held slot", day=held_day)
-                return self._take(check_used=True, refused=self._raise_missed)
+                return self._take(check_used=True, pool=pool, refused=missed)
+            return Reservation(
+                day=reservation.day,
+                at_ms=reservation.at_ms,
+                used=reservation.used,
+                scheduled=reservation.scheduled,
+                pool=held_pool,
+            )
+        sets = [
+            "#old_held = if_not_exists(#old_held, :one) - :one",
+            "#old_taken = if_not_exists(#old_taken, :one) - :one",
+        ]
+        names = {"#old_held": held_attribute(held_day), "#old_taken": taken_attribute(held_day)}
+        if held_pool is not None:
+            sets += [
+                "#old_pool_held = if_not_exists(#old_pool_held, :one) - :one",
+                "#old_pool_taken = if_not_exists(#old_pool_taken, :one) - :one",
+            ]
+            names["#old_pool_held"] = pool_held_attribute(held_day, held_pool)
+            names["#old_pool_taken"] = Pool(held_pool, 0).taken_attribute(held_day)
         return self._take(
-            check_used=True,
-            extra_set=(
-                "#old_held = if_not_exists(#old_held, :one) - :one",
-                "#old_taken = if_not_exists(#old_taken, :one) - :one",
-            ),
-            extra_names={
-                "#old_held": held_attribute(held_day),
-                "#old_taken": taken_attribute(held_day),
-            },
-            refused=self._raise_missed,
+            check_used=True, extra_set=tuple(sets), extra_names=names, pool=pool, refused=missed
         )
 
     def _raise_if_not_held(self, old: dict[str, Any], now: int, day: str) -> None:
@@ -259,17 +367,21 @@ class QuotaStore:
             raise _NotHeld
         self._raise_if_interval(old, now)
 
-    def _raise_missed(self, old: dict[str, Any], now: int, day: str) -> None:
-        try:
-            self._raise_if_refused(old, now, day)
-        except IntervalWait:
-            raise
-        except QuotaExceeded as full:
-            raise QuotaExceeded(
-                "the scheduled push fired after its quota day and today has no free slot",
-                code="schedule_missed",
-                retry_after=full.retry_after,
-            ) from None
+    def _missed_refusal(self, pool: Pool | None) -> Callable[[dict[str, Any], int, str], None]:
+        def refused(old: dict[str, Any], now: int, day: str) -> None:
+            try:
+                self._raise_if_refused(old, now, day, pool)
+            except IntervalWait:
+                raise
+            except QuotaExceeded as full:
+                raise QuotaExceeded(
+                    "the scheduled push fired after its quota day and today has no free slot"
+                    + (" in its caller's budget" if full.code == "caller_budget_exhausted" else ""),
+                    code="schedule_missed",
+                    retry_after=full.retry_after,
+                ) from None
+
+        return refused
 
     def _ttl(self, now: int) -> int:
         return now // 1000 + (_ITEM_TTL_DAYS + self._policy.schedule_max_days) * 86400
@@ -278,15 +390,18 @@ class QuotaStore:
         """Upstream said 90024: a push happened more recently than we recorded."""
         self._update("SET last_ms = :at", "last_ms < :at", {":at": {"N": str(at_ms)}})
 
-    def snapshot(self, day: str | None = None) -> QuotaSnapshot:
-        """Today's quota, or that of `day` (a later day: `used` 0, no interval to wait)."""
+    def snapshot(self, day: str | None = None, *, caller: str | None = None) -> QuotaSnapshot:
+        """Today's quota, or that of `day` (a later day: `used` 0, no interval to wait); with
+        `caller`, also that caller's share of it (`caller`: its pool, or `shared`)."""
         try:
             item = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
         except (ClientError, BotoCoreError) as exc:
             raise as_dependency_error(exc, service="DynamoDB") from exc
-        return self._snapshot(item.get("Item") or {}, self.now_ms(), day)
+        return self._snapshot(item.get("Item") or {}, self.now_ms(), day, caller)
 
-    def _snapshot(self, item: dict[str, Any], now: int, day: str | None = None) -> QuotaSnapshot:
+    def _snapshot(
+        self, item: dict[str, Any], now: int, day: str | None = None, caller: str | None = None
+    ) -> QuotaSnapshot:
         calendar, policy = self._policy.calendar, self._policy
         today = calendar.day(now)
         day = day or today
@@ -295,12 +410,40 @@ class QuotaStore:
         not_before = None
         if day == today and last is not None and last + policy.min_gap_ms > now:
             not_before = datetime.fromtimestamp((last + policy.min_gap_ms) / 1000, calendar.zone)
+        used, scheduled = min(used, policy.limit), max(0, _number(item, held_attribute(day)))
+        share = None
+        if caller is not None:
+            pool = policy.pool_of(caller)
+            if pool is None:  # no budgets: every caller shares the whole day
+                share = PoolUse(SHARED_POOL, policy.limit, used, scheduled)
+            else:
+                held = max(0, _number(item, pool.held_attribute(day)))
+                taken = max(0, _number(item, pool.taken_attribute(day)))
+                share = PoolUse(pool.name, pool.budget, max(0, taken - held), held)
         return policy.day_snapshot(
-            day,
-            used=min(used, policy.limit),
-            scheduled=max(0, _number(item, held_attribute(day))),
-            not_before=not_before,
+            day, used=used, scheduled=scheduled, not_before=not_before, caller=share
         )
+
+    def _prune(self, item: dict[str, Any], today: str) -> None:
+        """Remove per-day counters of days before yesterday (best effort, see the top)."""
+        yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+        stale = [
+            name
+            for name in item
+            if name.startswith(_COUNTER_PREFIXES) and name.split("#")[1][:10] < yesterday
+        ][:_PRUNE_PER_WRITE]
+        if not stale:
+            return
+        names = {f"#s{i}": name for i, name in enumerate(stale)}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key,
+                UpdateExpression="REMOVE " + ", ".join(names),
+                ExpressionAttributeNames=names,
+            )
+        except (ClientError, BotoCoreError):
+            logger.warning("old quota counters not pruned", count=len(stale))
 
     def _try_reserve(
         self,
@@ -313,6 +456,7 @@ class QuotaStore:
         extra_condition: tuple[str, ...] = (),
         extra_names: dict[str, str] | None = None,
         count_taken: bool = True,
+        pool: Pool | None = None,
     ) -> tuple[bool, dict[str, Any]]:
         values: dict[str, Any] = {
             ":day": {"S": day},
@@ -330,6 +474,15 @@ class QuotaStore:
             names[_NAMES_TAKEN] = taken_attribute(day)
             sets.append(f"{_NAMES_TAKEN} = if_not_exists({_NAMES_TAKEN}, :zero) + :one")
             conditions.append(f"(attribute_not_exists({_NAMES_TAKEN}) OR {_NAMES_TAKEN} < :limit)")
+            if pool is not None:
+                names[_NAMES_POOL_TAKEN] = pool.taken_attribute(day)
+                values[":budget"] = {"N": str(pool.budget)}
+                sets.append(
+                    f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :zero) + :one"
+                )
+                conditions.append(
+                    f"(attribute_not_exists({_NAMES_POOL_TAKEN}) OR {_NAMES_POOL_TAKEN} < :budget)"
+                )
         if same_day:
             sets.append("used = used + :one")
             conditions.append("day_key = :day AND last_ms <= :threshold")
@@ -348,7 +501,10 @@ class QuotaStore:
             del values[":limit"]
         return self._conditional(update, " AND ".join(conditions), values, names)
 
-    def _raise_if_refused(self, old: dict[str, Any], now: int, day: str) -> None:
+    def _raise_if_refused(
+        self, old: dict[str, Any], now: int, day: str, pool: Pool | None = None
+    ) -> None:
+        """Which limit refused the write: the day's, the caller's budget, then the interval."""
         limit = self._policy.limit
         used_up = old.get("day_key", {}).get("S") == day and int(old["used"]["N"]) >= limit
         if used_up or _number(old, taken_attribute(day)) >= limit:
@@ -359,7 +515,26 @@ class QuotaStore:
                 code="daily_quota_exhausted",
                 retry_after=self._policy.calendar.seconds_until_reset(now),
             )
+        if pool is not None:
+            self._raise_if_pool_spent(old, now, day, pool)
         self._raise_if_interval(old, now)
+
+    def _raise_if_pool_spent(self, old: dict[str, Any], now: int, day: str, pool: Pool) -> None:
+        if _number(old, pool.taken_attribute(day)) >= pool.budget:
+            self._raise_budget_spent(pool, now, day)
+
+    def _raise_budget_spent(self, pool: Pool, now: int, day: str) -> None:
+        whose = (
+            "the callers not listed in QUOTA_BUDGETS share"
+            if pool.name == SHARED_POOL
+            else f"{pool.name} has a budget of"
+        )
+        raise QuotaExceeded(
+            f"caller budget used up: {whose} {pool.budget} pushes a day (QUOTA_BUDGETS), "
+            f"all sent or scheduled for {day}",
+            code="caller_budget_exhausted",
+            retry_after=self._policy.calendar.seconds_until_reset(now),
+        )
 
     def _raise_if_interval(self, old: dict[str, Any], now: int) -> None:
         if "last_ms" in old:
@@ -441,9 +616,10 @@ class QuotaSnapshot:
     next_push_not_before: datetime | None
     timezone: str
     scheduled: int = 0  # pushes still scheduled for this day (docs/architecture.md §14)
+    caller: PoolUse | None = None  # the asking caller's budget (docs/architecture.md §15)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "limit": self.limit,
             "used": self.used,
             "scheduled": self.scheduled,
@@ -454,6 +630,9 @@ class QuotaSnapshot:
             ),
             "timezone": self.timezone,
         }
+        if self.caller is not None:
+            out["caller"] = self.caller.to_dict()
+        return out
 
     def brief(self) -> dict[str, Any]:
         """The `quota` object of a push response."""

@@ -8,6 +8,7 @@ reset it with `caches.clear_all()` after changing the environment. (Only `observ
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from collections.abc import Mapping
 from functools import cache
@@ -15,8 +16,18 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from push_common.errors import ConfigurationError
+from push_common.identity import normalise_principal, same_principal
 from push_common.upstream_api import UpstreamApi
 
 Region = Literal[
@@ -40,6 +51,37 @@ def _comma_list(value: object) -> object:
 
 def _empty_is_none(value: object) -> object:
     return None if value == "" else value
+
+
+# The name of the pool every caller not listed in QUOTA_BUDGETS shares (docs/architecture.md §15).
+SHARED_POOL = "shared"
+
+
+def _budgets(value: object) -> object:
+    """QUOTA_BUDGETS: a JSON object of normalised caller → positive whole number of pushes."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError("QUOTA_BUDGETS must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise ValueError("QUOTA_BUDGETS must be a JSON object of caller → daily budget")
+    budgets: dict[str, int] = {}
+    for caller, budget in value.items():
+        if not isinstance(caller, str) or not caller.strip() or caller.strip() == SHARED_POOL:
+            raise ValueError(f"QUOTA_BUDGETS: {caller!r} is not a caller name")
+        # A bool is an int in Python and 40.0 is "40" to JSON: neither is a whole count here.
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
+            raise ValueError(
+                f"QUOTA_BUDGETS: the budget of {caller} must be a positive integer, got {budget!r}"
+            )
+        name = normalise_principal(caller.strip())
+        if twin := next((seen for seen in budgets if same_principal(seen, name)), None):
+            raise ValueError(f"QUOTA_BUDGETS: {caller} and {twin} name the same caller")
+        budgets[name] = budget
+    return budgets
 
 
 CommaSet = Annotated[frozenset[str], BeforeValidator(_comma_list)]
@@ -66,6 +108,10 @@ class Settings(BaseModel):
     push_lease_seconds: int = Field(default=60, ge=1)
     push_daily_limit: int = Field(default=100, ge=1)
     push_min_interval_ms: int = Field(default=1000, ge=0)
+    # Reserved daily shares of the limit (docs/architecture.md §15); empty: one shared pool.
+    quota_budgets: Annotated[dict[str, int], BeforeValidator(_budgets)] = Field(
+        default_factory=dict
+    )
     quota_timezone: str = "Asia/Shanghai"
     # Added to the interval so two Lambdas with slightly skewed clocks still stay apart upstream.
     quota_safety_margin_ms: int = Field(default=50, ge=0)
@@ -122,6 +168,16 @@ class Settings(BaseModel):
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
 
+    @model_validator(mode="after")
+    def _budgets_fit(self) -> Settings:
+        reserved = sum(self.quota_budgets.values())
+        if reserved > self.push_daily_limit:
+            raise ValueError(
+                f"QUOTA_BUDGETS reserve {reserved} pushes a day, more than PUSH_DAILY_LIMIT "
+                f"({self.push_daily_limit}); budgets are never silently capped"
+            )
+        return self
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         names = cls.model_fields.keys()
@@ -152,7 +208,28 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings of `environ`, or ConfigurationError naming each invalid variable and why."""
+    try:
+        return Settings.from_env(environ)
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid configuration: {describe(exc)}") from None
+
+
+def describe(exc: ValidationError) -> str:
+    """Each problem as `VARIABLE: why` (the values themselves are not repeated)."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"][:1]).upper()
+        why = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {why}" if where and not why.startswith(where) else why)
+    return "; ".join(problems)
+
+
 @cache
 def get_settings() -> Settings:
-    """Settings of this process, read from the environment on first use."""
-    return Settings.from_env(os.environ)
+    """Settings of this process, read from the environment on first use.
+
+    Invalid settings raise ConfigurationError on every call (it is not cached), so every request
+    says what to fix and nothing is sent until it is fixed."""
+    return load_settings(os.environ)

@@ -13,6 +13,7 @@ from push_common.push.service import PushDeps
 from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
+from push_common.quota_pools import Budgets
 from push_common.rate_gate import RateGate
 from push_common.schedules import Schedules, ScheduleTarget
 from push_common.settings import Settings, get_settings
@@ -32,6 +33,9 @@ def default_deps() -> PushDeps:
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(settings.zone),
         schedule_max_days=settings.schedule_max_days,
+        budgets=Budgets(settings.push_daily_limit, settings.quota_budgets)
+        if settings.quota_budgets
+        else None,
     )
 
     table = settings.require("quota_table")

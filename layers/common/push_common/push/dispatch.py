@@ -85,7 +85,7 @@ def dispatch(push_id: str, deps: PushDeps, *, deadline: float | None) -> dict[st
 
 
 def _fire(item: Item, claim: Claim, ctx: PushContext, deps: PushDeps) -> dict[str, Any]:
-    push_id, day = claim.push_id, _s(item, "quota_day")
+    push_id, day, pool = claim.push_id, _s(item, "quota_day"), _s(item, "quota_pool") or None
     ids = EventIds(
         _s(item, "request_event_id") or None,
         _s(item, "idempotency_key") or None,
@@ -99,13 +99,13 @@ def _fire(item: Item, claim: Claim, ctx: PushContext, deps: PushDeps) -> dict[st
             req = validate_model(PushRequest, request)
             _, call = prepare(req, ctx, deps, push_id=push_id)
         except (ValidationFailed, Forbidden) as changed:
-            return _no_longer_valid(claim, changed, store, day, ids, deps)
+            return _no_longer_valid(claim, changed, store, (day, pool), ids, deps)
         try:
-            reservation = _fire_slot(store, day, ctx, deps)
+            reservation = _fire_slot(store, (day, pool), ctx, deps)
         except QuotaExceeded as refusal:
             if refusal.code != "schedule_missed":
                 raise
-            store.unhold(day)  # the old day's slot
+            store.unhold(day, pool)  # the old day's slot
             return _failed(claim, refusal, ids, deps)
     except GatewayError as exc:  # dependencies, or the interval beyond our time: not sent
         if not deps.records.reschedule(claim):
@@ -116,13 +116,16 @@ def _fire(item: Item, claim: Claim, ctx: PushContext, deps: PushDeps) -> dict[st
     return _publish(answer, ids, deps)
 
 
-def _fire_slot(store: QuotaStore, day: str, ctx: PushContext, deps: PushDeps) -> Reservation:
-    """The held slot (or a free one of today), waiting out the interval within our deadline."""
+def _fire_slot(
+    store: QuotaStore, held: tuple[str, str | None], ctx: PushContext, deps: PushDeps
+) -> Reservation:
+    """The held slot (or a free one of today, from the caller's budget), waiting out the
+    interval within our deadline. `held`: the quota day and budget pool of the held slot."""
     budget_end = float("inf") if ctx.deadline is None else ctx.deadline
     budget_end -= deps.settings.upstream_read_timeout_seconds
     while True:
         try:
-            return store.fire(day)
+            return store.fire(*held, pool=store.policy.pool_of(ctx.caller))
         except IntervalWait as wait:
             pause = wait.wait_ms / 1000 + secrets.randbelow(20) / 1000
             if deps.monotonic() + pause > budget_end:
@@ -134,7 +137,7 @@ def _no_longer_valid(
     claim: Claim,
     changed: GatewayError,
     store: QuotaStore,
-    day: str,
+    held: tuple[str, str | None],
     ids: EventIds,
     deps: PushDeps,
 ) -> dict[str, Any]:
@@ -145,7 +148,7 @@ def _no_longer_valid(
         errors=changed.errors,
     )
     outcome = _failed(claim, refusal, ids, deps)
-    store.unhold(day)
+    store.unhold(*held)
     return outcome
 
 

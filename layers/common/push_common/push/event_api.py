@@ -88,6 +88,8 @@ class RetryEvent(Exception):
 
 
 def _retry(code: str, retryable: bool, retry_after: int | None) -> bool:
+    if code == "caller_budget_exhausted":
+        return False  # the budget renews at the reset: hours away, beyond any redelivery
     if code == "daily_quota_exhausted":
         return retry_after is not None and retry_after <= _LONGEST_QUOTA_RETRY_SECONDS
     return retryable

@@ -39,10 +39,13 @@ def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]
     return cancel_push(push_id, actor, deps)
 
 
-def handle_quota(deps: PushDeps, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """The app's quota today, or on `?date=YYYY-MM-DD` (docs/architecture.md §3.2, §13)."""
+def handle_quota(
+    deps: PushDeps, query: dict[str, str] | None = None, *, caller: str | None = None
+) -> dict[str, Any]:
+    """The app's quota today, or on `?date=YYYY-MM-DD`, with `caller`'s budget in it
+    (docs/architecture.md §3.2, §14, §15)."""
     day = quota_date((query or {}).get("date"), deps)
-    return deps.quota(deps.credentials()).snapshot(day).to_dict()
+    return deps.quota(deps.credentials()).snapshot(day, caller=caller).to_dict()
 
 
 def quota_date(raw: str | None, deps: PushDeps) -> str | None:

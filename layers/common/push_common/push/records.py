@@ -353,9 +353,19 @@ class PushRecords:
     # --- scheduled pushes (docs/architecture.md §14) -----------------------------------------
 
     def mark_scheduled(
-        self, claim: Claim, answer: PushAnswer, *, send_at_ms: int, quota_day: str
+        self,
+        claim: Claim,
+        answer: PushAnswer,
+        *,
+        send_at_ms: int,
+        quota_day: str,
+        quota_pool: str | None = None,
     ) -> bool:
-        """`sending` → `scheduled`: the slot is held and the schedule exists."""
+        """`sending` → `scheduled`: the slot is held (in `quota_pool`'s budget, if any) and the
+        schedule exists."""
+        extra = {"send_at": _s(iso_ms(send_at_ms)), "quota_day": _s(quota_day)}
+        if quota_pool is not None:
+            extra["quota_pool"] = _s(quota_pool)
         try:
             self._write_final(
                 claim.push_id,
@@ -365,7 +375,7 @@ class PushRecords:
                 body=answer.body,
                 headers=answer.headers,
                 error=None,
-                extra={"send_at": _s(iso_ms(send_at_ms)), "quota_day": _s(quota_day)},
+                extra=extra,
             )
         except _Taken:
             return False

@@ -77,7 +77,7 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
         return claimed
     store = deps.quota(creds)
     try:
-        held = store.hold(day)
+        held = store.hold(day, store.policy.pool_of(ctx.caller))
     except GatewayError as refusal:
         deps.records.abandon(claimed, failure_answer(claimed, refusal))
         raise
@@ -88,7 +88,7 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
     try:
         schedules_of(deps).create(claimed.push_id, send_at_ms)
     except Exception as exc:
-        store.unhold(day)
+        store.unhold(day, held.pool)
         failed = exc if isinstance(exc, GatewayError) else InternalError("schedule not created")
         deps.records.abandon(claimed, failure_answer(claimed, failed))
         if failed is exc:
@@ -100,7 +100,10 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
         body=scheduled_body(claimed.push_id, send_at_ms, held, store),
         record_status=SCHEDULED,
     )
-    if not deps.records.mark_scheduled(claimed, answer, send_at_ms=send_at_ms, quota_day=day):
+    marked = deps.records.mark_scheduled(
+        claimed, answer, send_at_ms=send_at_ms, quota_day=day, quota_pool=held.pool
+    )
+    if not marked:
         logger.error("push scheduled but its record was taken over", push_id=claimed.push_id)
     count("PushScheduled")
     logger.info(
@@ -158,7 +161,7 @@ def cancel_push(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
         raise NotCancellable(
             f"the push is {_s(now, 'status') or 'gone'}; only a scheduled push can be cancelled"
         )
-    deps.quota(deps.credentials()).unhold(_s(item, "quota_day"))
+    deps.quota(deps.credentials()).unhold(_s(item, "quota_day"), _s(item, "quota_pool") or None)
     try:
         schedules_of(deps).delete(push_id)
     except GatewayError:

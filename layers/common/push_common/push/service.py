@@ -138,7 +138,7 @@ def dry_run(req: PushRequest, ctx: PushContext, deps: PushDeps) -> dict[str, Any
     creds, call = prepare(req, ctx, deps, push_id=push_id_for(ctx))
     out: dict[str, Any] = {"dry_run": True, "upstream_request": call.body}
     if call.takes_quota:
-        out["quota"] = deps.quota(creds).snapshot(day).to_dict()
+        out["quota"] = deps.quota(creds).snapshot(day, caller=ctx.caller).to_dict()
     return out
 
 
@@ -183,7 +183,7 @@ def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reserva
         budget_end = deps.monotonic() + deps.settings.quota_max_wait_ms / 1000
     while True:
         try:
-            return store.reserve()
+            return store.reserve(store.policy.pool_of(ctx.caller))
         except IntervalWait as wait:
             pause = wait.wait_ms / 1000 + secrets.randbelow(20) / 1000
             if deps.monotonic() + pause > budget_end:
