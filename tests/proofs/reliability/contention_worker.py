@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -18,6 +21,7 @@ from push_common.push.service import PushContext, PushDeps
 from push_common.push.submission import submit_push
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
+from push_common.quota_pools import Budgets
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
 
@@ -38,6 +42,9 @@ class WorkerPlan:
     limit: int
     interval_ms: int
     timezone: str
+    # Caller budgets (QUOTA_BUDGETS) and the callers a budget worker pushes as, in turn.
+    budgets: Mapping[str, int] = field(default_factory=dict)
+    callers: tuple[str, ...] = ("contention-test",)
 
 
 def _deps(plan: WorkerPlan) -> PushDeps:
@@ -54,6 +61,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         # Reservations are spaced by interval + margin; the margin absorbs the request jitter of a
         # loaded 2-core CI machine between reserving a slot and the sandbox receiving the push.
         quota_safety_margin_ms=150,
+        quota_budgets=dict(plan.budgets),
     )
     creds = AdminCredentials(sdkappid=APP, identifier=IDENTIFIER, key=SecretStr(KEY))
     ddb = boto3.client(
@@ -68,6 +76,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         interval_ms=plan.interval_ms,
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(ZoneInfo(plan.timezone)),
+        budgets=Budgets(plan.limit, settings.quota_budgets) if plan.budgets else None,
     )
     store = QuotaStore(ddb, TABLE, str(APP), policy, clock=lambda: time.time() + plan.clock_offset)
     return PushDeps(
@@ -97,5 +106,30 @@ def run_worker(plan: WorkerPlan) -> Counter[str]:
             outcomes[exc.code] += 1
         else:
             outcomes["accepted" if answer.status == 202 else str(answer.body["code"])] += 1
+        time.sleep(0.002)
+    return outcomes
+
+
+def run_budget_worker(plan: WorkerPlan) -> Counter[str]:
+    """Push as each of `plan.callers` in turn until `stop_at`: `accepted|<caller>|<day>` per
+    accepted push (its quota day, from the answer), refusals by code."""
+    deps = _deps(plan)
+    req = PushRequest.model_validate({"audience": {"all": True}, "message": {"text": "budget"}})
+    outcomes: Counter[str] = Counter()
+    time.sleep(max(0.0, plan.start_at - time.time()))
+    for caller in itertools.cycle(plan.callers):
+        if time.time() >= plan.stop_at:
+            break
+        try:
+            answer = submit_push(req, PushContext(caller=caller), deps)
+        except GatewayError as exc:
+            outcomes[exc.code] += 1
+        else:
+            if answer.status != 202:
+                outcomes[str(answer.body["code"])] += 1
+            else:
+                resets = datetime.fromisoformat(answer.body["quota"]["resets_at"])
+                day = (resets - timedelta(seconds=1)).date().isoformat()
+                outcomes[f"accepted|{caller}|{day}"] += 1
         time.sleep(0.002)
     return outcomes
