@@ -133,13 +133,13 @@ def test_budgets_hold_for_every_caller_across_midnight(dynalite_url: str) -> Non
         assert counts.total() == LIMIT, (day, dict(counts))
         # The quota item's pool counters agree with what reached Tencent.
         attrs = item["Item"]
-        for pool, used in (
+        for pool_name, used in (
             (MARKETING, counts[MARKETING]),
             (OPS, counts[OPS]),
             (SHARED_POOL, sum(counts[c] for c in UNLISTED)),
         ):
-            assert int(attrs[pool_taken_attribute(day, pool)]["N"]) == used, (day, pool)
-            assert int(attrs.get(pool_held_attribute(day, pool), {"N": "0"})["N"]) == 0
+            assert int(attrs[pool_taken_attribute(day, pool_name)]["N"]) == used, (day, pool_name)
+            assert int(attrs.get(pool_held_attribute(day, pool_name), {"N": "0"})["N"]) == 0
     assert min(gaps_ms) > INTERVAL_MS
     assert upstream_codes[90024] == 0 and upstream_codes[90047] == 0
     assert "caller_budget_exhausted" in refused
