@@ -15,6 +15,7 @@ import pytest
 
 from functions.push_event.handler import lambda_handler
 from push_common import caches
+from push_common.errors import ConfigurationError
 from push_common.push.event_api import RetryEvent
 from push_common.push.service import PushContext, msg_random_for
 from tests.support.env import EVENTS, load_event
@@ -221,3 +222,42 @@ def test_broadcast_from_a_listed_source_is_sent(
 
     assert result["outcome"] == "sent"
     assert len(upstream.pushes()) == 1
+
+
+def test_an_event_over_its_callers_budget_fails_and_is_not_retried(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUOTA_BUDGETS", '{"eventbridge:orders-service": 1}')
+    caches.clear_all()
+    context = FakeLambdaContext(function_name="PushEventFunction")
+    first = load_event("push_event_requested.json")
+    second = {**first, "id": "second", "detail": {**first["detail"], "idempotency_key": "two"}}
+
+    sent = lambda_handler(first, context)
+    refused = lambda_handler(second, context)  # returns: a redelivery would only fail again
+
+    assert sent["outcome"] == "sent"
+    assert refused == {"outcome": "failed", "code": "caller_budget_exhausted"}
+    assert len(upstream.pushes()) == 1
+    published = outcomes.read()
+    assert [o["detail-type"] for o in published] == ["Push Sent", "Push Failed"]
+    failed = published[1]["detail"]
+    assert failed["code"] == "caller_budget_exhausted"
+    assert "eventbridge:orders-service has a budget of 1" in failed["detail"]
+    assert failed["idempotency_key"] == "two"
+
+
+def test_an_invalid_configuration_fails_every_event_and_sends_nothing(
+    upstream: StubHttp, outcomes: Outcomes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Raised, not answered: Lambda's retries and then the DLQ keep the event, to be replayed
+    # once the configuration is fixed (no outcome can be published without a valid one).
+    monkeypatch.setenv("QUOTA_BUDGETS", '{"eventbridge:orders-service": 101}')
+    caches.clear_all()
+
+    with pytest.raises(ConfigurationError) as refused:
+        lambda_handler(load_event("push_event_requested.json"), FakeLambdaContext())
+
+    assert "QUOTA_BUDGETS" in refused.value.detail
+    assert upstream.pushes() == []
+    assert outcomes.read() == []
