@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import uuid
@@ -79,3 +80,51 @@ def _json_values(text: str) -> list[Any]:
         values.append(value)
         at = end + len(text[end:]) - len(text[end:].lstrip())
     return values
+
+
+BUDGETS_HEADING = "On the local stack (callers are chosen"
+
+
+def _readme_blocks(after: str, count: int) -> list[str]:
+    """The first `count` ```bash blocks of README.md after the line starting with `after`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    rest, blocks = text[text.index(after) :], []
+    for _ in range(count):
+        start = rest.index("```bash\n") + len("```bash\n")
+        end = rest.index("```", start)
+        blocks.append(rest[start:end])
+        rest = rest[end + 3 :]
+    return blocks
+
+
+def test_budgets_walkthrough_runs_as_pasted(tmp_path: Path) -> None:
+    run_line, script = _readme_blocks(BUDGETS_HEADING, 2)
+    # `VAR=value VAR='{…}' make run`: the stack gets exactly the README's variables.
+    words = shlex.split(run_line.split("#")[0])
+    assert words[-2:] == ["make", "run"], run_line
+    stack_env = dict(word.split("=", 1) for word in words[:-2])
+    assert set(stack_env) == {"PUSH_DAILY_LIMIT", "QUOTA_BUDGETS"}
+    stack = StackProcess(tmp_path / "stack.log", stack_env).start()
+    try:
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        }
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", stack.url)],
+            capture_output=True, text=True, timeout=60, env=env, check=False,
+        )  # fmt: skip
+    finally:
+        stack.stop()
+    assert run.returncode == 0, run.stderr
+    codes, rest = run.stdout.split("\n", 3)[:3], run.stdout.split("\n", 3)[3]
+    assert codes == ["202", "202", "429"]
+    mine, shared = _json_values(rest)
+    marketing = "arn:aws:iam::123456789012:role/marketing"
+    assert mine["caller"] == {
+        "name": marketing, "budget": 2, "used": 2, "scheduled": 0, "remaining": 0
+    }  # fmt: skip
+    assert (mine["limit"], mine["used"]) == (5, 2)
+    assert shared["caller"] == {
+        "name": "shared", "budget": 3, "used": 0, "scheduled": 0, "remaining": 3
+    }  # fmt: skip

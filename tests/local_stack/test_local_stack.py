@@ -464,3 +464,15 @@ def test_invoke_runs_one_function_and_prints_its_result(echo_log: Path, tmp_path
     # Then stdout holds exactly the function's result
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"statusCode": 201, "body": "/w==", "isBase64Encoded": True}
+
+
+def test_the_stack_refuses_to_start_with_budgets_that_cannot_hold() -> None:
+    env = stack_env({"PUSH_DAILY_LIMIT": "10", "QUOTA_BUDGETS": '{"eventbridge:ops": 11}'})
+    run = subprocess.run(
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "local stack refused to start: invalid configuration: QUOTA_BUDGETS" in run.stderr
+    assert "more than PUSH_DAILY_LIMIT (10)" in run.stderr
+    assert "ready" not in run.stdout  # nothing was started
