@@ -7,20 +7,18 @@ scheduling, cancelling, firing and releasing do to a pool, the caller's view, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from push_common.errors import QuotaExceeded, ScheduleDayFull
 from push_common.quota import QUOTA_KEY_ATTRIBUTE, QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
 from push_common.quota_pools import Budgets, Pool, pool_held_attribute, pool_taken_attribute
-from tests.unit.test_quota import TABLE, Clock
+from tests.unit.test_quota import TABLE, Clock, clock, ddb
+
+__all__ = ["clock", "ddb"]  # the quota tests' fixtures: a moto table and a clock at noon
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY, TOMORROW = "2026-11-26", "2026-11-27"
@@ -28,24 +26,6 @@ MARKETING = "arn:aws:iam::123456789012:role/marketing"
 OPS = "arn:aws:iam::123456789012:role/teams/ops"  # configured with its path
 OPS_SESSION = "arn:aws:sts::123456789012:assumed-role/ops/i-0abc"
 ORDERS = "arn:aws:iam::123456789012:role/orders"  # not listed
-
-
-@pytest.fixture
-def ddb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb")
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": QUOTA_KEY_ATTRIBUTE, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": QUOTA_KEY_ATTRIBUTE, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield client
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 26, 12, 0, 0, tzinfo=ZONE))
 
 
 def store(

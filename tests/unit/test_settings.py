@@ -60,13 +60,19 @@ def test_quota_budgets_parse_and_normalise_sessions_to_their_role() -> None:
         '{"arn:aws:sts::123456789012:assumed-role/marketing/s1": 40, '
         '"eventbridge:com.example.ops": 10}'
     )
-    budgets = load_settings({**BASE_ENV, "QUOTA_BUDGETS": raw}).quota_budgets
+    budgets = load_settings({**BASE_ENV, "QUOTA_BUDGETS": raw}).budget_shares
     assert budgets == {ROLE: 40, "eventbridge:com.example.ops": 10}
 
 
+def test_settings_with_budgets_stay_hashable() -> None:
+    # Functions cache per Settings (e.g. the Scheduler target): a dict field would break them.
+    env = {**BASE_ENV, "QUOTA_BUDGETS": f'{{"{ROLE}": 5}}'}
+    assert hash(load_settings(env)) == hash(load_settings(env))
+
+
 def test_empty_quota_budgets_mean_one_shared_pool() -> None:
-    assert load_settings({**BASE_ENV, "QUOTA_BUDGETS": ""}).quota_budgets == {}
-    assert load_settings(BASE_ENV).quota_budgets == {}
+    assert load_settings({**BASE_ENV, "QUOTA_BUDGETS": ""}).budget_shares == {}
+    assert load_settings(BASE_ENV).budget_shares == {}
 
 
 @pytest.mark.parametrize(
@@ -99,7 +105,7 @@ def test_budgets_that_cannot_hold_are_a_configuration_error(raw: str, why: str) 
 
 def test_budgets_may_reserve_the_whole_limit() -> None:
     env = {**BASE_ENV, "PUSH_DAILY_LIMIT": "50", "QUOTA_BUDGETS": f'{{"{ROLE}": 50}}'}
-    assert load_settings(env).quota_budgets == {ROLE: 50}
+    assert load_settings(env).budget_shares == {ROLE: 50}
 
 
 def test_a_configuration_error_names_every_variable_and_is_raised_on_every_call(

@@ -60,7 +60,7 @@ SHARED_POOL = "shared"
 def _budgets(value: object) -> object:
     """QUOTA_BUDGETS: a JSON object of normalised caller → positive whole number of pushes."""
     if value is None or value == "":
-        return {}
+        return ()
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -81,7 +81,8 @@ def _budgets(value: object) -> object:
         if twin := next((seen for seen in budgets if same_principal(seen, name)), None):
             raise ValueError(f"QUOTA_BUDGETS: {caller} and {twin} name the same caller")
         budgets[name] = budget
-    return budgets
+    # Pairs, not a dict: Settings stays hashable (functions cache on it).
+    return tuple(budgets.items())
 
 
 CommaSet = Annotated[frozenset[str], BeforeValidator(_comma_list)]
@@ -109,9 +110,7 @@ class Settings(BaseModel):
     push_daily_limit: int = Field(default=100, ge=1)
     push_min_interval_ms: int = Field(default=1000, ge=0)
     # Reserved daily shares of the limit (docs/architecture.md §15); empty: one shared pool.
-    quota_budgets: Annotated[dict[str, int], BeforeValidator(_budgets)] = Field(
-        default_factory=dict
-    )
+    quota_budgets: Annotated[tuple[tuple[str, int], ...], BeforeValidator(_budgets)] = ()
     quota_timezone: str = "Asia/Shanghai"
     # Added to the interval so two Lambdas with slightly skewed clocks still stay apart upstream.
     quota_safety_margin_ms: int = Field(default=50, ge=0)
@@ -170,7 +169,7 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _budgets_fit(self) -> Settings:
-        reserved = sum(self.quota_budgets.values())
+        reserved = sum(self.budget_shares.values())
         if reserved > self.push_daily_limit:
             raise ValueError(
                 f"QUOTA_BUDGETS reserve {reserved} pushes a day, more than PUSH_DAILY_LIMIT "
@@ -191,6 +190,11 @@ class Settings(BaseModel):
         if not value:
             raise RuntimeError(f"{field.upper()} must be set for this function")
         return str(value)
+
+    @property
+    def budget_shares(self) -> dict[str, int]:
+        """QUOTA_BUDGETS as caller → reserved daily share (empty: one shared pool)."""
+        return dict(self.quota_budgets)
 
     @property
     def zone(self) -> ZoneInfo:

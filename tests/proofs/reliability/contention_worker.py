@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 import boto3
 from pydantic import SecretStr
 
+from devstack.aws import create_table
+from devstack.sandbox import UpstreamSandbox
+from devstack.template import load_template, tables
 from push_common.credentials import AdminCredentials
 from push_common.errors import GatewayError
 from push_common.push.records import PushRecords
@@ -47,6 +50,30 @@ class WorkerPlan:
     callers: tuple[str, ...] = ("contention-test",)
 
 
+def create_tables(dynamodb_url: str) -> None:
+    """The quota and records tables of template.yaml, in the proof's dynalite."""
+    ddb = boto3.client("dynamodb", endpoint_url=dynamodb_url)
+    specs = tables(load_template())
+    create_table(ddb, TABLE, specs["QuotaTable"])
+    create_table(ddb, RECORDS_TABLE, specs["PushesTable"])
+
+
+def contention_sandbox(
+    *, limit: int, interval_ms: int, timezone: str, clock_offset: list[float]
+) -> UpstreamSandbox:
+    """The upstream sandbox with Tencent's limits, on the simulated clock (`clock_offset[0]`
+    seconds ahead of the real one, set once the workers are warm)."""
+    return UpstreamSandbox(
+        sdkappid=APP,
+        identifier=IDENTIFIER,
+        key=KEY,
+        daily_limit=limit,
+        min_interval_ms=interval_ms,
+        timezone=timezone,
+        clock=lambda: time.time() + clock_offset[0],
+    )
+
+
 def _deps(plan: WorkerPlan) -> PushDeps:
     settings = Settings(
         tim_secret_id="unused",
@@ -61,7 +88,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         # Reservations are spaced by interval + margin; the margin absorbs the request jitter of a
         # loaded 2-core CI machine between reserving a slot and the sandbox receiving the push.
         quota_safety_margin_ms=150,
-        quota_budgets=dict(plan.budgets),
+        quota_budgets=tuple(plan.budgets.items()),
     )
     creds = AdminCredentials(sdkappid=APP, identifier=IDENTIFIER, key=SecretStr(KEY))
     ddb = boto3.client(
@@ -76,7 +103,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         interval_ms=plan.interval_ms,
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(ZoneInfo(plan.timezone)),
-        budgets=Budgets(plan.limit, settings.quota_budgets) if plan.budgets else None,
+        budgets=Budgets(plan.limit, settings.budget_shares) if plan.budgets else None,
     )
     store = QuotaStore(ddb, TABLE, str(APP), policy, clock=lambda: time.time() + plan.clock_offset)
     return PushDeps(

@@ -13,26 +13,20 @@ import itertools
 import multiprocessing as mp
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 
-from devstack.aws import create_table
-from devstack.dynalite import Dynalite, unavailable_reason
-from devstack.sandbox import UpstreamSandbox
-from devstack.template import load_template, tables
 from push_common.quota_pools import pool_held_attribute, pool_taken_attribute
 from push_common.settings import SHARED_POOL
 from tests.proofs.reliability.contention_worker import (
     APP,
-    IDENTIFIER,
-    KEY,
-    RECORDS_TABLE,
     TABLE,
     WorkerPlan,
+    contention_sandbox,
+    create_tables,
     run_budget_worker,
     warm_up,
 )
@@ -50,32 +44,11 @@ BUDGETS = {MARKETING: 2, OPS: 1}  # the shared rest: 3
 UNLISTED = ("arn:aws:iam::123456789012:role/orders", "eventbridge:com.example.billing")
 
 
-@pytest.fixture(scope="module")
-def dynalite_url() -> Iterator[str]:
-    if (reason := unavailable_reason()) is not None:
-        pytest.fail(f"dynalite is required for the budget proof: {reason}")
-    server = Dynalite()
-    server.launch()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
-
-
 def test_budgets_hold_for_every_caller_across_midnight(dynalite_url: str) -> None:
-    ddb = boto3.client("dynamodb", endpoint_url=dynalite_url)
-    specs = tables(load_template())
-    create_table(ddb, TABLE, specs["QuotaTable"])
-    create_table(ddb, RECORDS_TABLE, specs["PushesTable"])
-    clock_offset = [0.0]
-    sandbox = UpstreamSandbox(
-        sdkappid=APP,
-        identifier=IDENTIFIER,
-        key=KEY,
-        daily_limit=LIMIT,
-        min_interval_ms=INTERVAL_MS,
-        timezone=ZONE,
-        clock=lambda: time.time() + clock_offset[0],
+    create_tables(dynalite_url)
+    clock_offset = [0.0]  # set once the workers are warm; read by the sandbox's clock
+    sandbox = contention_sandbox(
+        limit=LIMIT, interval_ms=INTERVAL_MS, timezone=ZONE, clock_offset=clock_offset
     )
     sandbox.start()
     try:
@@ -106,6 +79,7 @@ def test_budgets_hold_for_every_caller_across_midnight(dynalite_url: str) -> Non
         upstream_codes = Counter(call["error_code"] for call in sandbox.calls())
     finally:
         sandbox.stop()
+    ddb = boto3.client("dynamodb", endpoint_url=dynalite_url)
     item = ddb.get_item(TableName=TABLE, Key={"pk": {"S": f"quota#{APP}"}}, ConsistentRead=True)
 
     per_caller: dict[str, Counter[str]] = defaultdict(Counter)  # day → caller → pushes

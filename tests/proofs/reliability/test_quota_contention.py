@@ -12,24 +12,15 @@ import itertools
 import multiprocessing as mp
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 
-from devstack.aws import create_table
-from devstack.dynalite import Dynalite, unavailable_reason
-from devstack.sandbox import UpstreamSandbox
-from devstack.template import load_template, tables
 from tests.proofs.reliability.contention_worker import (
-    APP,
-    IDENTIFIER,
-    KEY,
-    RECORDS_TABLE,
-    TABLE,
     WorkerPlan,
+    contention_sandbox,
+    create_tables,
     run_worker,
     warm_up,
 )
@@ -43,36 +34,11 @@ WORKERS = 3
 RUN_SECONDS = 6.0
 
 
-@pytest.fixture(scope="module")
-def dynalite_url() -> Iterator[str]:
-    if (reason := unavailable_reason()) is not None:
-        pytest.fail(f"dynalite is required for the contention proof: {reason}")
-    server = Dynalite()
-    server.launch()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
-
-
-def _create_table(url: str) -> None:
-    ddb = boto3.client("dynamodb", endpoint_url=url)
-    specs = tables(load_template())
-    create_table(ddb, TABLE, specs["QuotaTable"])
-    create_table(ddb, RECORDS_TABLE, specs["PushesTable"])
-
-
 def test_concurrent_pushes_across_midnight_never_break_the_quota(dynalite_url: str) -> None:
-    _create_table(dynalite_url)
+    create_tables(dynalite_url)
     clock_offset = [0.0]  # set once the workers are warm; read by the sandbox's clock
-    sandbox = UpstreamSandbox(
-        sdkappid=APP,
-        identifier=IDENTIFIER,
-        key=KEY,
-        daily_limit=LIMIT,
-        min_interval_ms=INTERVAL_MS,
-        timezone=ZONE,
-        clock=lambda: time.time() + clock_offset[0],
+    sandbox = contention_sandbox(
+        limit=LIMIT, interval_ms=INTERVAL_MS, timezone=ZONE, clock_offset=clock_offset
     )
     sandbox.start()
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -21,7 +20,6 @@ import boto3
 import pytest
 
 from devstack.aws import create_table
-from devstack.dynalite import Dynalite, unavailable_reason
 from devstack.template import load_template, tables
 from push_common.errors import GatewayError, NotCancellable
 from push_common.identity import Caller
@@ -56,20 +54,12 @@ def dynamodb(url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def ddb_url() -> Iterator[str]:
-    if (reason := unavailable_reason()) is not None:
-        pytest.fail(f"dynalite is required for the contention proof: {reason}")
-    server = Dynalite()
-    server.launch()
-    try:
-        url = server.wait_ready()
-        client = dynamodb(url)
-        specs = tables(load_template())
-        create_table(client, "push-quota", specs["QuotaTable"])
-        create_table(client, "push-records", specs["PushesTable"])
-        yield url
-    finally:
-        server.stop()
+def ddb_url(dynalite_url: str) -> str:
+    client = dynamodb(dynalite_url)
+    specs = tables(load_template())
+    create_table(client, "push-quota", specs["QuotaTable"])
+    create_table(client, "push-records", specs["PushesTable"])
+    return dynalite_url
 
 
 class NoSchedules:

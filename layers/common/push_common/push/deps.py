@@ -33,7 +33,7 @@ def default_deps() -> PushDeps:
         margin_ms=settings.quota_safety_margin_ms,
         calendar=QuotaCalendar(settings.zone),
         schedule_max_days=settings.schedule_max_days,
-        budgets=Budgets(settings.push_daily_limit, settings.quota_budgets)
+        budgets=Budgets(settings.push_daily_limit, settings.budget_shares)
         if settings.quota_budgets
         else None,
     )

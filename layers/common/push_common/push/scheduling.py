@@ -88,6 +88,8 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
     try:
         schedules_of(deps).create(claimed.push_id, send_at_ms)
     except Exception as exc:
+        if not isinstance(exc, GatewayError):
+            logger.exception("schedule not created", push_id=claimed.push_id)
         store.unhold(day, held.pool)
         failed = exc if isinstance(exc, GatewayError) else InternalError("schedule not created")
         deps.records.abandon(claimed, failure_answer(claimed, failed))

@@ -1,0 +1,21 @@
+"""Fixtures of the contention proofs: dynalite (serialised conditional writes, unlike moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from devstack.dynalite import Dynalite, unavailable_reason
+
+
+@pytest.fixture(scope="module")
+def dynalite_url() -> Iterator[str]:
+    if (reason := unavailable_reason()) is not None:
+        pytest.fail(f"dynalite is required for the contention proofs: {reason}")
+    server = Dynalite()
+    server.launch()
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
