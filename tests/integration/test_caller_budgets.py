@@ -1,6 +1,7 @@
-"""Caller budgets over real HTTP and `/_local/events` on the local stack (docs/architecture.md
-§15): a scheduled push counts against its caller's budget of its day and a cancel gives it
-back; an event over its source's budget publishes `Push Failed` and sends nothing."""
+"""Caller budgets over real HTTP and `/_local/events` on the local stack, as
+docs/architecture.md §15 states them: a scheduled push counts against its caller's budget of its
+day and a cancel gives it back; an event over its source's budget publishes `Push Failed` and
+sends nothing."""
 
 from __future__ import annotations
 

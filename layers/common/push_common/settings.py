@@ -66,6 +66,8 @@ def _budgets(value: object) -> object:
             value = json.loads(value)
         except ValueError:
             raise ValueError("QUOTA_BUDGETS must be a JSON object") from None
+    if isinstance(value, tuple):  # already pairs (Settings built in code, or a copy)
+        value = dict(value)
     if not isinstance(value, dict):
         raise ValueError("QUOTA_BUDGETS must be a JSON object of caller → daily budget")
     budgets: dict[str, int] = {}
