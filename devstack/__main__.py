@@ -35,6 +35,9 @@ def main() -> int:
     except OSError as exc:  # typically PORT already in use
         print(f"local stack failed to start: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a configuration error (e.g. APPROVAL_REQUIRED without APPROVERS)
+        print(f"local stack failed to start: {exc}", file=sys.stderr)
+        return 2
     try:
         say(READY.format(url=stack.url))
         say(CURL.format(url=stack.url))

@@ -28,6 +28,9 @@ FUNCTION_OVERRIDES = (
     "ADMIN_PRINCIPALS",
     "ALLOWED_EVENT_SOURCES",
     "SCHEDULE_MAX_DAYS",
+    "APPROVAL_REQUIRED",
+    "APPROVERS",
+    "APPROVAL_TTL_HOURS",
 )
 
 
@@ -59,6 +62,7 @@ class StackConfig:
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
         """Read PORT, TIM_*, LOCAL_*, SANDBOX_* and the function overrides from `env`."""
         overrides = {n: env[n] for n in FUNCTION_OVERRIDES if n in env}
+        check_approvals(overrides)
         overrides.update({n: v for n, v in env.items() if n.startswith("POWERTOOLS_")})
         return cls(
             port=int(env.get("PORT") or DEFAULT_PORT),
@@ -82,4 +86,17 @@ class StackConfig:
             access_key_id=env.get("LOCAL_AWS_ACCESS_KEY_ID") or DEV_ACCESS_KEY_ID,
             secret_access_key=env.get("LOCAL_AWS_SECRET_ACCESS_KEY") or DEV_SECRET_ACCESS_KEY,
             caller_arn=env.get("LOCAL_CALLER_ARN") or DEFAULT_CALLER_ARN,
+        )
+
+
+def check_approvals(overrides: Mapping[str, str]) -> None:
+    """The functions' approval settings (docs/architecture.md §15), refused before anything
+    starts rather than on every request: APPROVAL_REQUIRED is empty or `all`, and `all` needs
+    APPROVERS."""
+    required = overrides.get("APPROVAL_REQUIRED", "")
+    if required not in ("", "all"):
+        raise ValueError(f"APPROVAL_REQUIRED must be empty or 'all', got {required!r}")
+    if required == "all" and not overrides.get("APPROVERS", "").strip(" ,"):
+        raise ValueError(
+            "APPROVAL_REQUIRED=all needs APPROVERS: a comma list of the callers who may approve"
         )

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from push_common.upstream_api import UpstreamApi
 
@@ -96,6 +96,11 @@ class Settings(BaseModel):
     scheduler_role_arn: OptionalStr = None
     schedule_target_arn: OptionalStr = None
     schedule_dlq_arn: OptionalStr = None
+    # Approval before a push to everyone (docs/architecture.md §15): `all` or empty (none);
+    # APPROVERS are the normalised callers who may approve; a pending push expires after the TTL.
+    approval_required: OptionalStr = None
+    approvers: CommaSet = frozenset()
+    approval_ttl_hours: int = Field(default=24, ge=1, le=720)
 
     @field_validator("tim_base_url")
     @classmethod
@@ -121,6 +126,22 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("approval_required")
+    @classmethod
+    def _known_approval_scope(cls, value: str | None) -> str | None:
+        if value is None or value == "all":
+            return value
+        raise ValueError(f"APPROVAL_REQUIRED must be empty or 'all', got {value!r}")
+
+    @model_validator(mode="after")
+    def _approvers_when_required(self) -> Settings:
+        if self.approval_required and not self.approvers:
+            raise ValueError(
+                "APPROVAL_REQUIRED=all needs APPROVERS: a comma list of the callers who may "
+                "approve (normalised: a role ARN for its sessions)"
+            )
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
