@@ -11,6 +11,7 @@ docs/decisions.md §20).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import Counter
@@ -231,7 +232,7 @@ def test_concurrent_approvals_over_http_broadcast_once(stack: StackProcess) -> N
             )
             return "200" if reply.status == 200 else f"{reply.status} {reply.json()['code']}"
 
-        results = race([lambda a=a: approve(a) for a in APPROVERS[:6]])
+        results = race([functools.partial(approve, a) for a in APPROVERS[:6]])
         statuses.update(results)
         after = request("GET", f"{url}/_local/pushes").json()["pushes"]
         assert results.count("200") == 1, results
