@@ -236,7 +236,7 @@ def test_quota_of_a_bad_date_is_422_naming_date(upstream: StubHttp, date: str) -
     assert (result["statusCode"], body["errors"][0]["field"]) == (422, "date")
 
 
-APPROVER = "arn:aws:iam::123456789012:role/push-approvers"  # push_api_post_approve.json's role
+APPROVER = "arn:aws:iam::123456789012:user/push-approver"  # push_api_post_approve.json's role
 
 
 def invoke_on(name: str, push_id: str, **iam: str) -> tuple[int, dict[str, str], dict[str, Any]]:
