@@ -199,7 +199,10 @@ def _check_pending(item: Item, deps: PushDeps) -> None:
     if status == EXPIRED:
         raise ApprovalExpired(f"the push waited longer than {deps.settings.approval_ttl_hours} h")
     if status != PENDING_APPROVAL:
-        raise NotPending(f"the push is {status or 'gone'}; only a pending_approval push can be")
+        raise NotPending(
+            f"the push is {status or 'gone'}; only a pending_approval push can be approved or "
+            "rejected"
+        )
     if deps.records.now_ms() < _expires_ms(item):
         return
     push_id = _s(item, "push_id")
