@@ -159,8 +159,10 @@ def test_concurrent_approvals_in_process_send_once(ddb_url: str) -> None:
         assert set(results) <= {"200 submitted", *LOSERS}, results
         assert len(client.calls) - sent_before == 1
     print(
-        f"\napproval contention (in-process, dynalite): rounds={ROUNDS} "
-        f"approvers_per_round={len(APPROVERS)} outcomes={dict(outcomes)} "
+        f"\napproval-contention: path=in-process store=dynalite rounds={ROUNDS} "
+        f"approvers={len(APPROVERS)} sent={outcomes['200 submitted']} "
+        f"not_pending={outcomes['not_pending']} "
+        f"in_progress={outcomes['idempotency_in_progress']} "
         f"conditional_claims_lost={CountingRecords.lost} upstream_calls={len(client.calls)}"
     )
     assert len(client.calls) == ROUNDS
@@ -189,7 +191,7 @@ def test_approvals_racing_a_reject_have_exactly_one_winner(ddb_url: str) -> None
             assert (won, status, sent) == (["200 submitted"], "submitted", 1)
             winners["approve"] += 1
     print(
-        f"\napprove vs reject (dynalite): rounds={ROUNDS} approve_won={winners['approve']} "
+        f"\napprove-vs-reject: store=dynalite rounds={ROUNDS} approve_won={winners['approve']} "
         f"reject_won={winners['reject']} upstream_calls={len(client.calls)}"
     )
     assert sum(winners.values()) == ROUNDS and len(client.calls) == winners["approve"]
@@ -243,7 +245,11 @@ def test_concurrent_approvals_over_http_broadcast_once(stack: StackProcess) -> N
         assert record["approved_by"] in APPROVERS
     broadcasts = len(request("GET", f"{url}/_local/pushes").json()["pushes"]) - broadcasts_before
     print(
-        f"\napproval contention (HTTP, local stack on dynalite, 4 workers): pushes={HTTP_ROUNDS} "
-        f"approvers_per_push=6 answers={dict(statuses)} sandbox_broadcasts={broadcasts}"
+        f"\napproval-contention: path=http store={stack.dynamodb_standin} workers=4 "
+        f"pushes={HTTP_ROUNDS} approvers=6 ok={statuses['200']} "
+        f"not_pending={statuses['409 not_pending']} "
+        f"in_progress={statuses['409 idempotency_in_progress']} "
+        f"conditional_claims_lost={stack.log_text().count('approval claim lost')} "
+        f"sandbox_broadcasts={broadcasts}"
     )
     assert broadcasts == HTTP_ROUNDS

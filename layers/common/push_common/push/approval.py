@@ -142,6 +142,7 @@ def approve_push(
     day = send_at_day(req.send_at, deps)[1] if req.send_at is not None else None
     claim = deps.records.approve(push_id, by=actor.name, lease_until_ms=lease_until_ms(ctx, deps))
     if claim is None:  # another approval (or a reject) won, or the window has just passed
+        logger.info("approval claim lost", push_id=push_id, by=actor.name)
         _check_pending(deps.records.get(push_id) or {}, deps)
         raise NotPending("the push is no longer waiting for approval")
     logger.info("push approved", push_id=push_id, by=actor.name, caller=requester)
