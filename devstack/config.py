@@ -90,7 +90,7 @@ class StackConfig:
 
 
 def check_approvals(overrides: Mapping[str, str]) -> None:
-    """The functions' approval settings (docs/architecture.md §15), refused before anything
+    """The functions' approval settings (docs/architecture.md §16), refused before anything
     starts rather than on every request: APPROVAL_REQUIRED is empty or `all`, and `all` needs
     APPROVERS."""
     required = overrides.get("APPROVAL_REQUIRED", "")

@@ -1,4 +1,4 @@
-"""Approval before a push to everyone over real HTTP on the local stack (docs/architecture.md §15):
+"""Approval before a push to everyone over real HTTP on the local stack (docs/architecture.md §16):
 a push to everyone waits, approvers find it, the requester cannot approve it, an approver's
 approval sends it once (Tencent sandbox), a reject or withdrawal closes it, an event push
 publishes `Push Pending Approval` then `Push Sent` with the same push_id, and the stack refuses to

@@ -96,7 +96,7 @@ class Settings(BaseModel):
     scheduler_role_arn: OptionalStr = None
     schedule_target_arn: OptionalStr = None
     schedule_dlq_arn: OptionalStr = None
-    # Approval before a push to everyone (docs/architecture.md §15): `all` or empty (none);
+    # Approval before a push to everyone (docs/architecture.md §16): `all` or empty (none);
     # APPROVERS are the normalised callers who may approve; a pending push expires after the TTL.
     approval_required: OptionalStr = None
     approvers: CommaSet = frozenset()

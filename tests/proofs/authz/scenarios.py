@@ -135,7 +135,7 @@ def approve_or_reject(name: str, push_id: str, status: int) -> dict[str, Any]:
 
 
 def approvals(patch: pytest.MonkeyPatch) -> None:
-    """APPROVAL_REQUIRED=all (docs/architecture.md §15): wait, approve (now and scheduled),
+    """APPROVAL_REQUIRED=all (docs/architecture.md §16): wait, approve (now and scheduled),
     reject, each through the HTTP function."""
     patch.setenv("APPROVAL_REQUIRED", "all")
     patch.setenv("APPROVERS", APPROVER)

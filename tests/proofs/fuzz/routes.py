@@ -67,7 +67,7 @@ PLAIN_ROUTES = {
 }
 LIST_ROUTE = ("GET", "/v1/pushes")
 RECORD_ROUTE = ("GET", "/v1/pushes/{push_id}")  # templated: the cases fill the path in
-# Approval (docs/architecture.md §15): the fuzz stack has approvals off, so a known push answers
+# Approval (docs/architecture.md §16): the fuzz stack has approvals off, so a known push answers
 # 403 (the fuzz caller is its requester), an unknown one 404, a malformed id 422.
 APPROVAL_ROUTES = {
     ("POST", "/v1/pushes/{push_id}/approve"),

@@ -1,5 +1,5 @@
-"""Concurrent approvals of one push send it once, on dynalite (docs/architecture.md §15,
-docs/decisions.md §20).
+"""Concurrent approvals of one push send it once, on dynalite (docs/architecture.md §16,
+docs/decisions.md §21).
 
 1. In-process: threads approve the same pending push at the same instant (each a different
    approver), through the real approval, records and quota code on dynalite; and approvals race

@@ -1,5 +1,5 @@
 """Approval before a push to everyone on moto (in-process): request, approve, reject, expiry
-(docs/architecture.md §15).
+(docs/architecture.md §16).
 
 The records, the quota item and EventBridge Scheduler are the real code over moto; Tencent is the
 recording fake of tests/support/push_fakes.py; one clock drives records, quota and `now`.

@@ -1,4 +1,4 @@
-"""Approval before a push to everyone (docs/architecture.md §15, docs/decisions.md §20).
+"""Approval before a push to everyone (docs/architecture.md §16, docs/decisions.md §21).
 
 With APPROVAL_REQUIRED=all, a push whose audience is `{"all": true}` is checked completely and
 recorded as `pending_approval` (202, nothing taken, nothing sent). A second person, listed in

@@ -45,7 +45,7 @@ def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]
 def handle_approve(
     push_id: str, actor: Caller, deps: PushDeps, *, deadline: float | None
 ) -> PushAnswer:
-    """Approve a push waiting for approval (docs/architecture.md §15)."""
+    """Approve a push waiting for approval (docs/architecture.md §16)."""
     return approve_push(push_id, actor, deps, deadline=deadline)
 
 

@@ -32,7 +32,7 @@ RECALLED = "recalled"
 # `cancelled` (DELETE), each a conditional write, so exactly one of them wins.
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
-# Approval before a push to everyone (docs/architecture.md §15): `pending_approval` → `sending`
+# Approval before a push to everyone (docs/architecture.md §16): `pending_approval` → `sending`
 # or `scheduled` (approved), `rejected` or `expired`, each a conditional write.
 PENDING_APPROVAL = "pending_approval"
 REJECTED = "rejected"
@@ -446,7 +446,7 @@ class PushRecords:
         item: Item = out.get("Attributes") or {}
         return item
 
-    # --- approval (docs/architecture.md §15) ------------------------------------------------
+    # --- approval (docs/architecture.md §16) ------------------------------------------------
 
     def mark_pending(self, claim: Claim, answer: PushAnswer, *, expires_at_ms: int) -> bool:
         """`sending` → `pending_approval`: checked completely, nothing taken, nothing sent."""
