@@ -118,15 +118,6 @@ class Settings(BaseModel):
             f"127.0.0.1 or localhost), got scheme {parts.scheme!r}"
         )
 
-    @field_validator("quota_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
-
     @field_validator("approval_required")
     @classmethod
     def _known_approval_scope(cls, value: str | None) -> str | None:
@@ -142,6 +133,15 @@ class Settings(BaseModel):
                 "approve (normalised: a role ARN for its sessions)"
             )
         return self
+
+    @field_validator("quota_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -42,18 +42,6 @@ def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]
     return cancel_push(push_id, actor, deps)
 
 
-def handle_approve(
-    push_id: str, actor: Caller, deps: PushDeps, *, deadline: float | None
-) -> PushAnswer:
-    """Approve a push waiting for approval (docs/architecture.md §16)."""
-    return approve_push(push_id, actor, deps, deadline=deadline)
-
-
-def handle_reject(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
-    """Reject (or, by its requester, withdraw) a push waiting for approval."""
-    return reject_push(push_id, actor, deps)
-
-
 def handle_quota(deps: PushDeps, query: dict[str, str] | None = None) -> dict[str, Any]:
     """The app's quota today, or on `?date=YYYY-MM-DD` (docs/architecture.md §3.2, §13)."""
     day = quota_date((query or {}).get("date"), deps)
@@ -74,3 +62,15 @@ def quota_date(raw: str | None, deps: PushDeps) -> str | None:
         problem = f"date must be a YYYY-MM-DD day from {today} to {last}"
         raise ValidationFailed(f"invalid date: {problem}", errors=[FieldProblem("date", problem)])
     return day.isoformat()
+
+
+def handle_approve(
+    push_id: str, actor: Caller, deps: PushDeps, *, deadline: float | None
+) -> PushAnswer:
+    """Approve a push waiting for approval (docs/architecture.md §16)."""
+    return approve_push(push_id, actor, deps, deadline=deadline)
+
+
+def handle_reject(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
+    """Reject (or, by its requester, withdraw) a push waiting for approval."""
+    return reject_push(push_id, actor, deps)
