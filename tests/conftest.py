@@ -26,6 +26,9 @@ def gateway_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "ADMIN_PRINCIPALS",
         "ALLOWED_EVENT_SOURCES",
         "STACK_ACCOUNT_ID",
+        "APPROVAL_REQUIRED",
+        "APPROVERS",
+        "APPROVAL_TTL_HOURS",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENV.items():

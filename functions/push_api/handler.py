@@ -1,5 +1,5 @@
-"""HTTP API: pushes (send, schedule, cancel), their records, recall and report, and the quota.
-Routing only; the work is in push_common.push."""
+"""HTTP API: pushes (send, schedule, cancel, approve, reject), their records, recall and report,
+and the quota. Routing only; the work is in push_common.push."""
 
 from __future__ import annotations
 
@@ -18,7 +18,13 @@ from push_common.edge.http import (
 from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps, prime
-from push_common.push.http_api import handle_cancel, handle_push, handle_quota
+from push_common.push.http_api import (
+    handle_approve,
+    handle_cancel,
+    handle_push,
+    handle_quota,
+    handle_reject,
+)
 from push_common.push.listing import default_listing, list_pushes
 from push_common.push.recall import recall_push
 from push_common.push.record_views import get_record, parse_push_id
@@ -64,6 +70,21 @@ def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
 def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
     push_id = parse_push_id(request.path_parameters.get("push_id"))
     return json_response(200, handle_cancel(push_id, request.identity, default_deps()))
+
+
+@app.route("POST", "/v1/pushes/{push_id}/approve")
+def approve(request: HttpRequest) -> ApiGatewayResponse:
+    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    answer = handle_approve(
+        push_id, request.identity, default_deps(), deadline=request.deadline(margin_seconds=0.5)
+    )
+    return stored_response(answer.status, answer.body, answer.headers, replayed=False)
+
+
+@app.route("POST", "/v1/pushes/{push_id}/reject")
+def reject(request: HttpRequest) -> ApiGatewayResponse:
+    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    return json_response(200, handle_reject(push_id, request.identity, default_deps()))
 
 
 @app.route("GET", "/v1/quota")

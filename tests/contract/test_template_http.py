@@ -16,6 +16,8 @@ DESIGN_ROUTES = {
     ("GET", "/v1/pushes/{push_id}"): "PushApiFunction",
     ("POST", "/v1/pushes/{push_id}/recall"): "PushApiFunction",
     ("GET", "/v1/pushes/{push_id}/report"): "PushApiFunction",
+    ("POST", "/v1/pushes/{push_id}/approve"): "PushApiFunction",
+    ("POST", "/v1/pushes/{push_id}/reject"): "PushApiFunction",
     ("GET", "/v1/attribute-names"): "AudienceApiFunction",
     ("PUT", "/v1/attribute-names"): "AudienceApiFunction",
     ("GET", "/v1/users/attributes"): "AudienceApiFunction",

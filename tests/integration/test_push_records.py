@@ -113,6 +113,9 @@ def test_push_then_get_its_record(stack: StackProcess) -> None:
         "recalled_at": None,
         "approved_by": None,
         "approved_at": None,
+        "rejected_by": None,
+        "rejected_at": None,
+        "expires_at": None,
     }
     assert record["created_at"] <= record["sent_at"]
 

@@ -216,3 +216,52 @@ def test_test_send_push_report_and_recall_on_the_push_service(
     recalled = client.recall_push(sent["push_id"], title="Sale", body="Cancelled")
     assert (recalled["status"], recalled["upstream_api"]) == ("recalled", "timpush")
     assert client.recall_push(sent["push_id"], title="Sale", body="Cancelled") == recalled
+
+
+def test_approve_and_reject_with_the_sdk_and_the_cli(
+    signed_env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """APPROVAL_REQUIRED=all: another role asks for a push to everyone; the signed caller (the
+    approver) approves or rejects it with `approve_push` / `reject_push` and `tim-push approve` /
+    `tim-push reject`; a second approval is refused (exit 1, `not_pending`)."""
+    env = {k: v for k, v in STACK_ENV.items() if k != "BROADCAST_ALL_PRINCIPALS"}
+    env.update(APPROVAL_REQUIRED="all", APPROVERS=CALLER)
+    approvals = stack_client.StackProcess(tmp_path / "stack.log", env).start()
+    requester = "arn:aws:iam::123456789012:role/orders"
+    try:
+        monkeypatch.setenv("TIM_PUSH_ENDPOINT", approvals.url)
+
+        def pending(key: str) -> str:
+            reply = stack_client.request(
+                "POST",
+                f"{approvals.url}/v1/pushes",
+                {"audience": {"all": True}, "message": {"text": "needs a second person"}},
+                {"x-local-caller-arn": requester, "idempotency-key": key},
+            )
+            assert reply.json()["status"] == "pending_approval", reply.body
+            return str(reply.json()["push_id"])
+
+        client = TimPushClient()
+        first = pending("approve-sdk")
+        waiting = client.list_pushes(status="pending_approval")["pushes"]
+        assert first in {p["push_id"] for p in waiting}
+        record = client.approve_push(first)
+        assert (record["status"], record["approved_by"], record["caller"]) == (
+            "submitted",
+            CALLER,
+            requester,
+        )
+        rejected = client.reject_push(pending("reject-sdk"))
+        assert (rejected["status"], rejected["rejected_by"]) == ("rejected", CALLER)
+        second = pending("approve-cli")
+        code, out, err = cli("approve", second)
+        assert code == 0, err
+        assert "submitted" in out and "approved_by" in out and CALLER in out
+        code, out, err = cli("approve", second)
+        assert code == 1 and "not_pending" in err + out
+        code, out, err = cli("--json", "reject", pending("reject-cli"))
+        assert code == 0 and json.loads(out)["status"] == "rejected"
+        reached = stack_client.request("GET", f"{approvals.url}/_local/pushes").json()["pushes"]
+        assert len(reached) == 2  # the two approved pushes, once each
+    finally:
+        approvals.stop()

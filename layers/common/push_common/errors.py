@@ -97,6 +97,20 @@ class NotOwner(Forbidden):
     title = "Only the push's creator or an admin may change it"
 
 
+class SelfApproval(Forbidden):
+    """403: the requester of a push cannot approve it; a second person must."""
+
+    default_code = "self_approval"
+    title = "A push cannot be approved by its requester"
+
+
+class NotAnApprover(Forbidden):
+    """403: only APPROVERS may approve (and, besides the requester, reject) a pending push."""
+
+    default_code = "not_an_approver"
+    title = "Only an approver may do this"
+
+
 class NotFound(GatewayError):
     status = 404
     default_code = "not_found"
@@ -137,6 +151,22 @@ class NotCancellable(GatewayError):
     status = 409
     default_code = "not_cancellable"
     title = "The push can no longer be cancelled"
+
+
+class NotPending(GatewayError):
+    """409: only a `pending_approval` push can be approved or rejected."""
+
+    status = 409
+    default_code = "not_pending"
+    title = "The push is not waiting for approval"
+
+
+class ApprovalExpired(GatewayError):
+    """409: the push waited longer than APPROVAL_TTL_HOURS; its record is now `expired`."""
+
+    status = 409
+    default_code = "approval_expired"
+    title = "The push's approval window has passed"
 
 
 class ScheduleDayFull(GatewayError):

@@ -143,6 +143,11 @@ class Settings(BaseModel):
     scheduler_role_arn: OptionalStr = None
     schedule_target_arn: OptionalStr = None
     schedule_dlq_arn: OptionalStr = None
+    # Approval before a push to everyone (docs/architecture.md §16): `all` or empty (none);
+    # APPROVERS are the normalised callers who may approve; a pending push expires after the TTL.
+    approval_required: OptionalStr = None
+    approvers: CommaSet = frozenset()
+    approval_ttl_hours: int = Field(default=24, ge=1, le=720)
 
     @field_validator("tim_base_url")
     @classmethod
@@ -159,6 +164,22 @@ class Settings(BaseModel):
             "TIM_BASE_URL must be an https:// URL (http:// only for a loopback host such as "
             f"127.0.0.1 or localhost), got scheme {parts.scheme!r}"
         )
+
+    @field_validator("approval_required")
+    @classmethod
+    def _known_approval_scope(cls, value: str | None) -> str | None:
+        if value is None or value == "all":
+            return value
+        raise ValueError(f"APPROVAL_REQUIRED must be empty or 'all', got {value!r}")
+
+    @model_validator(mode="after")
+    def _approvers_when_required(self) -> Settings:
+        if self.approval_required and not self.approvers:
+            raise ValueError(
+                "APPROVAL_REQUIRED=all needs APPROVERS: a comma list of the callers who may "
+                "approve (normalised: a role ARN for its sessions)"
+            )
+        return self
 
     @field_validator("quota_timezone")
     @classmethod

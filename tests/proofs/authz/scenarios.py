@@ -115,11 +115,48 @@ def push_api(
     push_id = schedule()
     assert cancel(push_id, 200)["status"] == "cancelled"
     assert cancel(push_id, 409)["code"] == "not_cancellable"
+    approvals(patch)
     refuse_reservations(patch)
     assert expect(PUSH, "push_api_post_idempotent.json", 429, key=str(uuid.uuid4()))["code"]
     like_dynalite(recorder)
     assert expect(PUSH, "push_api_post_idempotent.json", 202) == first
     expect(PUSH, "push_api_post_all.json", 429)
+
+
+APPROVER = "arn:aws:iam::123456789012:user/push-approver"  # push_api_post_approve.json's role
+
+
+def approve_or_reject(name: str, push_id: str, status: int) -> dict[str, Any]:
+    event = api_event(name)
+    event["pathParameters"] = {"push_id": push_id}
+    answer = call_http(PUSH, event)
+    assert answer.status == status, (name, answer.body)
+    return answer.body
+
+
+def approvals(patch: pytest.MonkeyPatch) -> None:
+    """APPROVAL_REQUIRED=all (docs/architecture.md §16): wait, approve (now and scheduled),
+    reject, each through the HTTP function."""
+    patch.setenv("APPROVAL_REQUIRED", "all")
+    patch.setenv("APPROVERS", APPROVER)
+    caches.clear_all()
+    pending = expect(PUSH, "push_api_post_all.json", 202, key=str(uuid.uuid4()))
+    assert pending["status"] == "pending_approval"
+    sent = approve_or_reject("push_api_post_approve.json", pending["push_id"], 200)
+    assert sent["status"] == "submitted"
+    assert approve_or_reject("push_api_post_reject.json", pending["push_id"], 409)["code"]
+    later = expect(
+        PUSH, "push_api_post_all.json", 202, key=str(uuid.uuid4()), body=scheduled_sale()
+    )
+    assert approve_or_reject("push_api_post_approve.json", later["push_id"], 200)["status"] == (
+        "scheduled"
+    )
+    withdrawn = expect(PUSH, "push_api_post_all.json", 202, key=str(uuid.uuid4()))
+    rejected = approve_or_reject("push_api_post_reject.json", withdrawn["push_id"], 200)
+    assert rejected["status"] == "rejected"
+    patch.delenv("APPROVAL_REQUIRED")
+    patch.delenv("APPROVERS")
+    caches.clear_all()
 
 
 def push_service(patch: pytest.MonkeyPatch) -> None:
@@ -153,6 +190,14 @@ def push_event(
     assert invoke(EVENT, invalid) == {"outcome": "failed", "code": "validation_failed"}
     later = push_requested(scheduled_sale(), str(uuid.uuid4()))
     assert invoke(EVENT, later)["outcome"] == "scheduled"
+    patch.setenv("APPROVAL_REQUIRED", "all")
+    patch.setenv("APPROVERS", APPROVER)
+    caches.clear_all()
+    waiting = push_requested({**SALE, "idempotency_key": "sale-approve"}, str(uuid.uuid4()))
+    assert invoke(EVENT, waiting)["outcome"] == "pending_approval"
+    patch.delenv("APPROVAL_REQUIRED")
+    patch.delenv("APPROVERS")
+    caches.clear_all()
     refuse_reservations(patch)
     with pytest.raises(Exception, match="interval"):  # retryable: EventBridge retries it
         invoke(EVENT, push_requested(SALE, str(uuid.uuid4())))

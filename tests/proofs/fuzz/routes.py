@@ -67,7 +67,13 @@ PLAIN_ROUTES = {
 }
 LIST_ROUTE = ("GET", "/v1/pushes")
 RECORD_ROUTE = ("GET", "/v1/pushes/{push_id}")  # templated: the cases fill the path in
-PATH_ROUTES = {("DELETE", "/v1/pushes/{push_id}")}
+# Approval (docs/architecture.md §16): the fuzz stack has approvals off, so a known push answers
+# 403 (the fuzz caller is its requester), an unknown one 404, a malformed id 422.
+APPROVAL_ROUTES = {
+    ("POST", "/v1/pushes/{push_id}/approve"),
+    ("POST", "/v1/pushes/{push_id}/reject"),
+}
+PATH_ROUTES = {("DELETE", "/v1/pushes/{push_id}"), *APPROVAL_ROUTES}
 ALL_ROUTES = sorted(
     {*BODY_SEEDS, *QUERY_ROUTES, *PLAIN_ROUTES, *PATH_ROUTES, LIST_ROUTE, RECORD_ROUTE}
 )
@@ -109,10 +115,13 @@ def cases(method: str, path: str) -> st.SearchStrategy[Case]:
             st.sampled_from(["", "x=1", "%ff=%fe"]), target=push_id_paths(),
         )  # fmt: skip
     if route in PATH_ROUTES:
+        ids = push_ids
+        if route in APPROVAL_ROUTES:
+            ids = st.one_of(push_ids, st.sampled_from([*KNOWN_PUSH_IDS, *UNKNOWN_PUSH_IDS]))
         return st.builds(
             Case,
             st.just(method),
-            push_ids.map(lambda push_id: path.replace("{push_id}", push_id)),
+            ids.map(lambda push_id: path.replace("{push_id}", push_id)),
             st.sampled_from([b"", b"\xff", b"{}"]),
             _headers(idempotent=False),
             st.sampled_from(["", "%ff=%fe"]),

@@ -89,6 +89,9 @@ OTHERS = {
     "push_api_post_recall.json",
     "push_api_get_report.json",
     "push_api_delete_push.json",
+    # need a push waiting for approval first (test_approval_events_* below)
+    "push_api_post_approve.json",
+    "push_api_post_reject.json",
 }
 
 
@@ -231,3 +234,72 @@ def test_quota_of_a_bad_date_is_422_naming_date(upstream: StubHttp, date: str) -
     result = lambda_handler(event, FakeLambdaContext())
     body = json.loads(result["body"])
     assert (result["statusCode"], body["errors"][0]["field"]) == (422, "date")
+
+
+APPROVER = "arn:aws:iam::123456789012:user/push-approver"  # push_api_post_approve.json's role
+
+
+def invoke_on(name: str, push_id: str, **iam: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    event = load_event(name)
+    event["pathParameters"] = {"push_id": push_id}
+    event["requestContext"]["authorizer"]["iam"].update(iam)
+    result = lambda_handler(event, FakeLambdaContext())
+    headers = {k.lower(): v for k, v in result["headers"].items()}
+    status, body = result["statusCode"], json.loads(result["body"])
+    _documented(name, status, headers, body)
+    return status, headers, body
+
+
+def test_approval_events_pending_then_approved_and_sent_once(
+    upstream: StubHttp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from push_common import caches
+
+    monkeypatch.setenv("APPROVAL_REQUIRED", "all")
+    monkeypatch.setenv("APPROVERS", f"{APPROVER},{CALLER}")
+    caches.clear_all()
+    status, headers, pending = invoke("push_api_post_idempotent.json")
+    _documented("push_api_post_idempotent.json", status, headers, pending)
+    assert (status, pending["status"]) == (202, "pending_approval") and upstream.pushes() == []
+    push_id = pending["push_id"]
+    # The requester (also an approver) may not approve their own push.
+    status, headers, refused = invoke_on("push_api_post_approve.json", push_id, userArn=CALLER)
+    assert (status, headers["content-type"]) == (403, "application/problem+json")
+    assert refused["code"] == "self_approval" and refused["retryable"] is False
+    status, _, record = invoke_on("push_api_post_approve.json", push_id)
+    assert (status, record["status"], record["task_id"]) == (200, "submitted", TASK_ID)
+    assert (record["caller"], record["approved_by"]) == (CALLER, APPROVER)
+    assert len(upstream.pushes()) == 1
+    status, _, again = invoke_on("push_api_post_approve.json", push_id)
+    assert (status, again["code"]) == (409, "not_pending")
+    status, _, late = invoke_on("push_api_post_reject.json", push_id)
+    assert (status, late["code"]) == (409, "not_pending")
+    assert len(upstream.pushes()) == 1
+
+
+def test_approval_events_reject_by_the_requester(
+    upstream: StubHttp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from push_common import caches
+
+    monkeypatch.setenv("APPROVAL_REQUIRED", "all")
+    monkeypatch.setenv("APPROVERS", APPROVER)
+    caches.clear_all()
+    push_id = invoke("push_api_post_idempotent.json")[2]["push_id"]
+    other = "arn:aws:iam::123456789012:user/someone-else"
+    status, _, refused = invoke_on("push_api_post_reject.json", push_id, userArn=other)
+    assert (status, refused["code"]) == (403, "not_an_approver")
+    status, _, refused = invoke_on("push_api_post_approve.json", push_id, userArn=other)
+    assert (status, refused["code"]) == (403, "not_an_approver")
+    status, _, record = invoke_on("push_api_post_reject.json", push_id)  # the requester
+    assert (status, record["status"], record["rejected_by"]) == (200, "rejected", CALLER)
+    status, _, replay = invoke("push_api_post_idempotent.json")
+    assert (status, replay["status"]) == (202, "rejected") and upstream.pushes() == []
+
+
+def test_approving_an_unknown_push_is_404(upstream: StubHttp) -> None:
+    status, _, body = invoke("push_api_post_approve.json")
+    assert (status, body["code"]) == (404, "push_not_found")
+    _documented(
+        "push_api_post_approve.json", status, {"content-type": "application/problem+json"}, body
+    )

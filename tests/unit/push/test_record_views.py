@@ -15,7 +15,7 @@ from tests.support.lambda_context import FakeLambdaContext
 CONTRACT_FIELDS = [
     "push_id", "status", "created_at", "caller", "caller_session", "channel", "event_source",
     "idempotency_key", "kind", "upstream_api", "request", "send_at", "sent_at", "task_id", "error",
-    "recalled_at", "approved_by", "approved_at",
+    "recalled_at", "approved_by", "approved_at", "rejected_by", "rejected_at", "expires_at",
 ]  # fmt: skip
 PUSH_ID = "3f1c1d2e-8a4b-4c39-9d59-8c2b8c9f0a11"
 

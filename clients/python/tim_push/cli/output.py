@@ -36,9 +36,11 @@ RECORD_FIELDS = (
     "channel",
     "idempotency_key",
     "upstream_api",
+    "expires_at",
     "approved_by",
     "approved_at",
     "rejected_by",
+    "rejected_at",
     "recalled_at",
 )
 

@@ -17,11 +17,13 @@ from push_common.errors import GatewayError
 from push_common.identity import Caller, event_caller
 from push_common.observability import logger
 from push_common.push import deps
+from push_common.push.approval import needs_approval, pending_detail, request_approval
 from push_common.push.deps import SAMPLE_BODY
 from push_common.push.outcomes import (
     PUSH_DRY_RUN,
     PUSH_FAILED,
     PUSH_OUTCOME_UNKNOWN,
+    PUSH_PENDING_APPROVAL,
     PUSH_SCHEDULED,
     PUSH_SENT,
     EventIds,
@@ -32,7 +34,13 @@ from push_common.push.outcomes import (
     sent_detail,
 )
 from push_common.push.policy import check_event_source
-from push_common.push.records import OUTCOME_UNKNOWN, SCHEDULED, SUBMITTED, PushAnswer
+from push_common.push.records import (
+    OUTCOME_UNKNOWN,
+    PENDING_APPROVAL,
+    SCHEDULED,
+    SUBMITTED,
+    PushAnswer,
+)
 from push_common.push.request import PushRequestedDetail
 from push_common.push.scheduling import schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
@@ -121,7 +129,9 @@ def handle_push_requested(
             body = dry_run(req, ctx, deps)
             publish(deps.settings, PUSH_DRY_RUN, dry_run_detail(body, ids))
             return {"outcome": "dry_run"}
-        if req.send_at is not None:
+        if needs_approval(req, deps.settings):
+            answer = request_approval(req, ctx, deps)
+        elif req.send_at is not None:
             answer = schedule_push(req, ctx, deps)
         else:
             answer = submit_push(req, ctx, deps)
@@ -153,6 +163,9 @@ def _publish_answer(
     if answer.record_status == SUBMITTED:
         publish(deps.settings, PUSH_SENT, sent_detail(answer.body, ids))
         return {"outcome": "sent", **summary}
+    if answer.record_status == PENDING_APPROVAL:
+        publish(deps.settings, PUSH_PENDING_APPROVAL, pending_detail(answer, ids))
+        return {"outcome": PENDING_APPROVAL, **summary}
     if answer.record_status == SCHEDULED:
         detail = {"push_id": answer.push_id, "send_at": answer.body.get("send_at"), **ids.to_dict()}
         publish(deps.settings, PUSH_SCHEDULED, detail)

@@ -1,5 +1,5 @@
-"""The `POST /v1/pushes`, `DELETE /v1/pushes/{push_id}` and `GET /v1/quota` use cases, fed by
-the edge with plain values."""
+"""The `POST /v1/pushes`, `DELETE /v1/pushes/{push_id}`, approve / reject and `GET /v1/quota`
+use cases, fed by the edge with plain values."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from push_common.body import decode_json_object
 from push_common.errors import FieldProblem, ValidationFailed
 from push_common.identity import Caller
+from push_common.push.approval import approve_push, needs_approval, reject_push, request_approval
 from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
 from push_common.push.scheduling import cancel_push, schedule_push
@@ -29,6 +30,8 @@ def handle_push(
     req = validate_model(PushRequest, data)
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)
+    if needs_approval(req, deps.settings):
+        return request_approval(req, ctx, deps)
     if req.send_at is not None:
         return schedule_push(req, ctx, deps)
     return submit_push(req, ctx, deps)
@@ -62,3 +65,15 @@ def quota_date(raw: str | None, deps: PushDeps) -> str | None:
         problem = f"date must be a YYYY-MM-DD day from {today} to {last}"
         raise ValidationFailed(f"invalid date: {problem}", errors=[FieldProblem("date", problem)])
     return day.isoformat()
+
+
+def handle_approve(
+    push_id: str, actor: Caller, deps: PushDeps, *, deadline: float | None
+) -> PushAnswer:
+    """Approve a push waiting for approval (docs/architecture.md §16)."""
+    return approve_push(push_id, actor, deps, deadline=deadline)
+
+
+def handle_reject(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
+    """Reject (or, by its requester, withdraw) a push waiting for approval."""
+    return reject_push(push_id, actor, deps)

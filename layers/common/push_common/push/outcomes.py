@@ -27,6 +27,8 @@ PUSH_DRY_RUN = "Push Dry Run"
 # Scheduled pushes (docs/architecture.md §14).
 PUSH_SCHEDULED = "Push Scheduled"
 PUSH_CANCELLED = "Push Cancelled"
+# Approval before a push to everyone (docs/architecture.md §16).
+PUSH_PENDING_APPROVAL = "Push Pending Approval"
 
 
 @dataclass(frozen=True)

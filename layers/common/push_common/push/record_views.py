@@ -54,6 +54,12 @@ def record_view(item: Item) -> dict[str, Any]:
         "recalled_at": _string(item, "recalled_at"),
         "approved_by": _string(item, "approved_by"),
         "approved_at": _string(item, "approved_at"),
+        "rejected_by": _string(item, "rejected_by"),
+        "rejected_at": _string(item, "rejected_at"),
+        # While it waits for approval (and once it has expired): when the window ends.
+        "expires_at": _string(item, "approval_expires_at")
+        if _string(item, "status") in ("pending_approval", "expired")
+        else None,
     }
 
 

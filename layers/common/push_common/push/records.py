@@ -32,6 +32,11 @@ RECALLED = "recalled"
 # `cancelled` (DELETE), each a conditional write, so exactly one of them wins.
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
+# Approval before a push to everyone (docs/architecture.md §16): `pending_approval` → `sending`
+# or `scheduled` (approved), `rejected` or `expired`, each a conditional write.
+PENDING_APPROVAL = "pending_approval"
+REJECTED = "rejected"
+EXPIRED = "expired"
 # Every record is listed under one partition of the `by_created` index: at Tencent's 100 pushes
 # a day that partition stays tiny, and one Query serves "newest first" without a Scan.
 LIST_PARTITION = "push"
@@ -178,7 +183,18 @@ class PushRecords:
             if value is not None:
                 values[f":{name}"] = _s(value)
                 assigned[name] = f":{name}"
-        removed = ("answer", "answer_status", "answer_headers", "error", "rerunnable")
+        removed = (
+            "answer",
+            "answer_status",
+            "answer_headers",
+            "error",
+            "rerunnable",
+            # a re-run of a failed approved push asks for approval again
+            "approved_by",
+            "approved_at",
+            "approval_expires_at",
+            "approval_expires_ms",
+        )
         update = _set(assigned) + " REMOVE " + ", ".join(f"#{name}" for name in removed)
         try:
             out = self._ddb.update_item(
@@ -433,6 +449,108 @@ class PushRecords:
                 ":by": _s(by),
                 ":answer": _s(_dumps(answer)),
             },
+            ReturnValues="ALL_NEW",
+        )
+        if out is None:
+            return None
+        item: Item = out.get("Attributes") or {}
+        return item
+
+    # --- approval (docs/architecture.md §16) ------------------------------------------------
+
+    def mark_pending(self, claim: Claim, answer: PushAnswer, *, expires_at_ms: int) -> bool:
+        """`sending` → `pending_approval`: checked completely, nothing taken, nothing sent."""
+        try:
+            self._write_final(
+                claim.push_id,
+                claim.attempt,
+                record_status=PENDING_APPROVAL,
+                http_status=answer.status,
+                body=answer.body,
+                headers=answer.headers,
+                error=None,
+                extra={
+                    "approval_expires_at": _s(iso_ms(expires_at_ms)),
+                    "approval_expires_ms": _n(expires_at_ms),
+                },
+            )
+        except _Taken:
+            return False
+        return True
+
+    def approve(self, push_id: str, *, by: str, lease_until_ms: int) -> Claim | None:
+        """`pending_approval` → `sending` (not yet expired) for one approver; None when another
+        writer won or the approval window has passed."""
+        attempt = str(uuid.uuid4())
+        now = self._now_ms()
+        approved = self._update_if(
+            push_id,
+            UpdateExpression="SET #status = :sending, #attempt = :attempt, "
+            "#lease_until_ms = :lease, #approved_by = :by, #approved_at = :at",
+            ConditionExpression="#status = :pending AND #approval_expires_ms > :now",
+            ExpressionAttributeNames=_names(
+                "status",
+                "attempt",
+                "lease_until_ms",
+                "approved_by",
+                "approved_at",
+                "approval_expires_ms",
+            ),
+            ExpressionAttributeValues={
+                ":sending": _s(SENDING),
+                ":pending": _s(PENDING_APPROVAL),
+                ":attempt": _s(attempt),
+                ":lease": _n(lease_until_ms),
+                ":by": _s(by),
+                ":at": _s(iso_ms(now)),
+                ":now": _n(now),
+            },
+        )
+        return None if approved is None else Claim(push_id, attempt, rerun=False)
+
+    def unapprove(self, claim: Claim) -> bool:
+        """`sending` → `pending_approval` again: refused before any upstream call."""
+        return (
+            self._update_if(
+                claim.push_id,
+                UpdateExpression="SET #status = :pending "
+                "REMOVE #lease_until_ms, #approved_by, #approved_at",
+                ConditionExpression="#attempt = :attempt AND #status = :sending",
+                ExpressionAttributeNames=_names(
+                    "status", "attempt", "lease_until_ms", "approved_by", "approved_at"
+                ),
+                ExpressionAttributeValues={
+                    ":sending": _s(SENDING),
+                    ":pending": _s(PENDING_APPROVAL),
+                    ":attempt": _s(claim.attempt),
+                },
+            )
+            is not None
+        )
+
+    def close_pending(
+        self, push_id: str, *, status: str, answer: Mapping[str, Any], by: str | None = None
+    ) -> Item | None:
+        """`pending_approval` → `rejected` (with `rejected_by`) or `expired`; the new item, or
+        None when it was no longer pending."""
+        now = self._now_ms()
+        names = ["status", "answer"]
+        values: dict[str, Any] = {
+            ":status": _s(status),
+            ":pending": _s(PENDING_APPROVAL),
+            ":answer": _s(_dumps(answer)),
+        }
+        update = "SET #status = :status, #answer = :answer"
+        if by is not None:
+            names += ["rejected_by", "rejected_at"]
+            values.update({":by": _s(by), ":at": _s(iso_ms(now))})
+            update += ", #rejected_by = :by, #rejected_at = :at"
+        out = self._update_if(
+            push_id,
+            UpdateExpression=update,
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames=_names(*names),
+            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
         if out is None:

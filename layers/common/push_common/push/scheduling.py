@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
+from push_common.credentials import AdminCredentials
 from push_common.errors import (
     FieldProblem,
     GatewayError,
@@ -30,6 +32,7 @@ from push_common.push.record_views import record_view
 from push_common.push.records import (
     SCHEDULED,
     SENDING,
+    Claim,
     Item,
     NewPush,
     PushAnswer,
@@ -63,7 +66,7 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
         earlier = new_push(
             req, ctx, push_id=push_id, kind="broadcast", upstream_api=deps.settings.tim_push_api
         )
-        if (replay := _replay(earlier, deps)) is not None:
+        if (replay := replay_of(earlier, deps)) is not None:
             return replay
         raise
     creds, call = prepare(req, ctx, deps, push_id=push_id)
@@ -75,15 +78,36 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
     claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         return claimed
+
+    def forget(refusal: GatewayError) -> None:
+        deps.records.abandon(claimed, failure_answer(claimed, refusal))
+
+    return schedule_claimed(claimed, send_at_ms, day, creds, ctx, deps, give_back=forget)
+
+
+def schedule_claimed(
+    claimed: Claim,
+    send_at_ms: int,
+    day: str,
+    creds: AdminCredentials,
+    ctx: PushContext,
+    deps: PushDeps,
+    *,
+    give_back: Callable[[GatewayError], None],
+) -> PushAnswer:
+    """Hold a slot of `day`, create the schedule and mark the claimed push `scheduled`.
+
+    A refusal hands the claim back (`give_back`: a fresh request forgets it, an approval puts the
+    push back to `pending_approval`) and raises; nothing is held then.
+    """
     store = deps.quota(creds)
     try:
         held = store.hold(day, store.policy.pool_of(ctx.caller))
     except GatewayError as refusal:
-        deps.records.abandon(claimed, failure_answer(claimed, refusal))
+        give_back(refusal)
         raise
     except Exception as exc:
-        failure = failure_answer(claimed, InternalError("quota reservation failed"))
-        deps.records.abandon(claimed, failure)
+        give_back(InternalError("quota reservation failed"))
         raise InternalError("the quota reservation failed unexpectedly") from exc
     try:
         schedules_of(deps).create(claimed.push_id, send_at_ms)
@@ -92,7 +116,7 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
             logger.exception("schedule not created", push_id=claimed.push_id)
         store.unhold(day, held.pool)
         failed = exc if isinstance(exc, GatewayError) else InternalError("schedule not created")
-        deps.records.abandon(claimed, failure_answer(claimed, failed))
+        give_back(failed)
         if failed is exc:
             raise
         raise failed from exc
@@ -119,7 +143,7 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
     return answer
 
 
-def _replay(push: NewPush, deps: PushDeps) -> PushAnswer | None:
+def replay_of(push: NewPush, deps: PushDeps) -> PushAnswer | None:
     """The stored answer of this keyed push, when its record is finished and matches."""
     if push.idempotency_key is None:
         return None

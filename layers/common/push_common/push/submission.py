@@ -102,17 +102,37 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
         return claimed
+
+    def forget(refusal: GatewayError) -> None:
+        deps.records.abandon(claimed, failure_answer(claimed, refusal))
+
+    return reserve_and_send(call, store, claimed, req, ctx, deps, give_back=forget)
+
+
+def reserve_and_send(
+    call: UpstreamCall,
+    store: QuotaStore,
+    claim: Claim,
+    req: PushRequest,
+    ctx: PushContext,
+    deps: PushDeps,
+    *,
+    give_back: Callable[[GatewayError], None],
+) -> PushAnswer:
+    """Reserve a slot for a claimed push, then send it at most once (`send_claimed`).
+
+    A refusal before any upstream call hands the claim back (`give_back`: a fresh request forgets
+    it, an approval puts the push back to `pending_approval`) and raises.
+    """
     try:
         reservation = reserve_slot(ctx, store, deps)
     except GatewayError as refusal:
-        deps.records.abandon(claimed, failure_answer(claimed, refusal))
+        give_back(refusal)
         raise
     except Exception as exc:
-        deps.records.abandon(
-            claimed, failure_answer(claimed, InternalError("quota reservation failed"))
-        )
+        give_back(InternalError("quota reservation failed"))
         raise InternalError("the quota reservation failed unexpectedly") from exc
-    return send_claimed(call, store, reservation, claimed, req, ctx, deps)
+    return send_claimed(call, store, reservation, claim, req, ctx, deps)
 
 
 def _submit_test(
