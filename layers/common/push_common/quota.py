@@ -30,7 +30,7 @@ from push_common.errors import QuotaExceeded, ScheduleDayFull
 from push_common.observability import gauge, logger
 from push_common.quota_calendar import QuotaCalendar
 from push_common.quota_pools import Budgets, Pool, PoolUse, pool_held_attribute
-from push_common.settings import SHARED_POOL
+from push_common.settings import SHARED_POOL, Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -72,6 +72,19 @@ class QuotaPolicy:
     # The item must outlive the furthest scheduled day (SCHEDULE_MAX_DAYS).
     schedule_max_days: int = 0
     budgets: Budgets | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> QuotaPolicy:
+        """The policy the environment configures (docs/architecture.md §5, §15)."""
+        shares = settings.budget_shares
+        return cls(
+            limit=settings.push_daily_limit,
+            interval_ms=settings.push_min_interval_ms,
+            margin_ms=settings.quota_safety_margin_ms,
+            calendar=QuotaCalendar(settings.zone),
+            schedule_max_days=settings.schedule_max_days,
+            budgets=Budgets(settings.push_daily_limit, shares) if shares else None,
+        )
 
     def pool_of(self, caller: str) -> Pool | None:
         """The budget pool of `caller`; None without QUOTA_BUDGETS."""

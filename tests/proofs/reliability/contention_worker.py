@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import boto3
 from pydantic import SecretStr
@@ -23,8 +22,6 @@ from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps
 from push_common.push.submission import submit_push
 from push_common.quota import QuotaPolicy, QuotaStore
-from push_common.quota_calendar import QuotaCalendar
-from push_common.quota_pools import Budgets
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
 
@@ -98,13 +95,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
-    policy = QuotaPolicy(
-        limit=plan.limit,
-        interval_ms=plan.interval_ms,
-        margin_ms=settings.quota_safety_margin_ms,
-        calendar=QuotaCalendar(ZoneInfo(plan.timezone)),
-        budgets=Budgets(plan.limit, settings.budget_shares) if plan.budgets else None,
-    )
+    policy = QuotaPolicy.of(settings)  # what the functions build from the same settings
     store = QuotaStore(ddb, TABLE, str(APP), policy, clock=lambda: time.time() + plan.clock_offset)
     return PushDeps(
         settings=settings,

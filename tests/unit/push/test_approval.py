@@ -39,7 +39,6 @@ from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, msg_random_for
 from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
-from push_common.quota_calendar import QuotaCalendar
 from push_common.schedules import Schedules, ScheduleTarget
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError
@@ -78,13 +77,7 @@ class World:
 
     def deps(self) -> PushDeps:
         settings = Settings.from_env({**os.environ, "PUSH_DAILY_LIMIT": "3", **self.env})
-        policy = QuotaPolicy(
-            limit=settings.push_daily_limit,
-            interval_ms=settings.push_min_interval_ms,
-            margin_ms=settings.quota_safety_margin_ms,
-            calendar=QuotaCalendar(settings.zone),
-            schedule_max_days=settings.schedule_max_days,
-        )
+        policy = QuotaPolicy.of(settings)
         records = PushRecords(self.ddb, "push-records", retention_days=90, now_ms=self.clock.ms)
         target = ScheduleTarget(
             GROUP,
@@ -331,6 +324,24 @@ def test_a_quota_refusal_leaves_the_push_pending(world: World) -> None:
     assert len(world.client.calls) == 1
     world.env["PUSH_DAILY_LIMIT"] = "2"  # e.g. the next day: the same approval goes through
     assert approve(world, pending.push_id, by=BOB).body["approved_by"] == BOB
+
+
+def test_an_approved_push_draws_on_the_requesters_budget(world: World) -> None:
+    # Budgets (docs/architecture.md §15) apply as to a fresh request by the requester: the
+    # approver's own share (here the shared pool, with room left) is not what counts.
+    world.env["QUOTA_BUDGETS"] = json.dumps({ORDERS: 1})
+    tags = {"audience": {"tags": {"any": ["vip"]}}, "message": {"text": "x"}}
+    pending = request(world)
+    request(world, tags, key="tags-1")  # the requester's only slot today
+    with pytest.raises(QuotaExceeded) as refused:
+        approve(world, pending.push_id)
+    assert (refused.value.status, refused.value.code) == (429, "caller_budget_exhausted")
+    assert ORDERS in refused.value.detail
+    assert world.status(pending.push_id) == "pending_approval"
+    assert len(world.client.calls) == 1
+    world.env["QUOTA_BUDGETS"] = json.dumps({ORDERS: 2})
+    assert approve(world, pending.push_id).body["status"] == "submitted"
+    assert len(world.client.calls) == 2
 
 
 def test_an_upstream_refusal_is_the_pushes_own_answer(world: World) -> None:

@@ -12,8 +12,6 @@ from push_common.push.request import PushRequest
 from push_common.push.service import PushDeps
 from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
-from push_common.quota_calendar import QuotaCalendar
-from push_common.quota_pools import Budgets
 from push_common.rate_gate import RateGate
 from push_common.schedules import Schedules, ScheduleTarget
 from push_common.settings import Settings, get_settings
@@ -27,16 +25,7 @@ SAMPLE_BODY = {"audience": {"all": True}, "message": {"text": "snapshot"}}
 @cache
 def default_deps() -> PushDeps:
     settings = get_settings()
-    policy = QuotaPolicy(
-        limit=settings.push_daily_limit,
-        interval_ms=settings.push_min_interval_ms,
-        margin_ms=settings.quota_safety_margin_ms,
-        calendar=QuotaCalendar(settings.zone),
-        schedule_max_days=settings.schedule_max_days,
-        budgets=Budgets(settings.push_daily_limit, settings.budget_shares)
-        if settings.quota_budgets
-        else None,
-    )
+    policy = QuotaPolicy.of(settings)
 
     table = settings.require("quota_table")
 
