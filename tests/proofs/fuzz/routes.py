@@ -121,11 +121,11 @@ def cases(method: str, path: str) -> st.SearchStrategy[Case]:
         return st.builds(
             Case,
             st.just(method),
-            ids.map(lambda push_id: path.replace("{push_id}", push_id)),
+            st.just(path),
             st.sampled_from([b"", b"\xff", b"{}"]),
             _headers(idempotent=False),
             st.sampled_from(["", "%ff=%fe"]),
-            template=st.just(path),
+            target=ids.map(lambda push_id: path.replace("{push_id}", push_id)),
         )
     if route == ("GET", "/v1/quota"):
         return st.builds(

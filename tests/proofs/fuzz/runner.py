@@ -30,12 +30,10 @@ class Case:
     query: str = ""
     label: str = "generated"
     target: str | None = None
-    # sched-style cases send `path` as is and are judged against `template` when it is set
-    template: str = ""  # the documented path of a route with variables (`/v1/pushes/{push_id}`)
 
     @property
     def route(self) -> str:
-        return f"{self.method} {self.template or self.path}"
+        return f"{self.method} {self.path}"
 
     def describe(self) -> str:
         """The exact input, short enough for a report (long bodies are cut, their size kept)."""
@@ -95,8 +93,7 @@ class Fuzzer:
             redirect=False,
         )
         got = {k.lower(): v for k, v in reply.headers.items()}
-        documented = case.template or case.path
-        problems = response_problems(case.method, documented, reply.status, got, reply.data)
+        problems = response_problems(case.method, case.path, reply.status, got, reply.data)
         if reply.status >= 500:
             problems = [f"5xx answer {reply.status}", *problems]
         answer = Answer(reply.status, got, reply.data, tuple(problems))
