@@ -128,3 +128,40 @@ def test_budgets_walkthrough_runs_as_pasted(tmp_path: Path) -> None:
     assert shared["caller"] == {
         "name": "shared", "budget": 3, "used": 0, "scheduled": 0, "remaining": 3
     }  # fmt: skip
+
+
+APPROVALS_HEADING = "### Approval before a push to everyone"
+
+
+def test_approvals_walkthrough_runs_as_pasted(tmp_path: Path) -> None:
+    run_line, script = _readme_blocks(APPROVALS_HEADING, 2)
+    words = shlex.split(run_line.split("#")[0])
+    assert words[-2:] == ["make", "run"], run_line
+    stack = StackProcess(tmp_path / "stack.log", dict(w.split("=", 1) for w in words[:-2])).start()
+    try:
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        }
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", stack.url)],
+            capture_output=True, text=True, timeout=60, env=env, check=False,
+        )  # fmt: skip
+        pushes = request("GET", f"{stack.sandbox_url}/_sandbox/pushes").json()["pushes"]
+    finally:
+        stack.stop()
+    assert run.returncode == 0, run.stderr
+    pending, listed, own, outsider, approved, again, rejected = _json_values(run.stdout)
+    assert (pending["status"], pending["idempotency_key"]) == ("pending_approval", "sale-all-1")
+    assert pending["expires_at"]
+    assert pending["push_id"] in {p["push_id"] for p in listed["pushes"]}
+    assert (own["code"], outsider["code"]) == ("self_approval", "not_an_approver")
+    assert (approved["push_id"], approved["status"]) == (pending["push_id"], "submitted")
+    assert approved["approved_by"] == "arn:aws:iam::123456789012:role/push-approvers"
+    assert approved["caller"] == "arn:aws:iam::000000000000:user/local-developer"
+    assert again["code"] == "not_pending"
+    assert (rejected["status"], rejected["rejected_by"]) == (
+        "rejected",
+        "arn:aws:iam::000000000000:user/local-developer",
+    )
+    assert len(pushes) == 1  # one broadcast: the approved push, once
