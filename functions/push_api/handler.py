@@ -19,11 +19,10 @@ from push_common.edge.router import HttpRequest, Router
 from push_common.observability import count, logger, metrics
 from push_common.push.deps import default_deps, prime
 from push_common.push.http_api import handle_cancel, handle_push, handle_quota
-from push_common.push.listing import default_listing, list_pushes
-from push_common.push.recall import recall_push
-from push_common.push.record_views import get_record, parse_push_id
-from push_common.push.report import push_report
 from push_common.push.service import PushContext
+
+# A route's own modules (listing, records, recall, report) load with its first request, not on
+# every cold start: a push does not need them (docs/decisions.md §20).
 
 app = Router()
 snapstart.install(prime)  # SnapStart: primed before the snapshot, renewed after each restore
@@ -51,17 +50,23 @@ def create_push(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("GET", "/v1/pushes")
 def list_push_records(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.listing import default_listing, list_pushes
+
     return json_response(200, list_pushes(request.query, default_listing()))
 
 
 @app.route("GET", "/v1/pushes/{push_id}")
 def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.record_views import get_record, parse_push_id
+
     push_id = parse_push_id(request.path_parameters.get("push_id"))
     return json_response(200, get_record(default_deps().records, push_id))
 
 
 @app.route("DELETE", "/v1/pushes/{push_id}")
 def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.record_views import parse_push_id
+
     push_id = parse_push_id(request.path_parameters.get("push_id"))
     return json_response(200, handle_cancel(push_id, request.identity, default_deps()))
 
@@ -73,6 +78,8 @@ def get_quota(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("POST", "/v1/pushes/{push_id}/recall")
 def recall(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.recall import recall_push
+
     body = recall_push(
         _push_id(request),
         request.body(),
@@ -85,6 +92,8 @@ def recall(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("GET", "/v1/pushes/{push_id}/report")
 def report(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.report import push_report
+
     body = push_report(
         _push_id(request), default_deps(), deadline=request.deadline(margin_seconds=0.5)
     )

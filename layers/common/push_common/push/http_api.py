@@ -12,7 +12,6 @@ from push_common.errors import FieldProblem, ValidationFailed
 from push_common.identity import Caller
 from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
-from push_common.push.scheduling import cancel_push, schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
@@ -30,12 +29,16 @@ def handle_push(
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)
     if req.send_at is not None:
+        from push_common.push.scheduling import schedule_push  # docs/decisions.md §20
+
         return schedule_push(req, ctx, deps)
     return submit_push(req, ctx, deps)
 
 
 def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
     """Cancel a scheduled push (docs/architecture.md §14)."""
+    from push_common.push.scheduling import cancel_push  # docs/decisions.md §20
+
     return cancel_push(push_id, actor, deps)
 
 
