@@ -34,7 +34,6 @@ from push_common.push.outcomes import (
 from push_common.push.policy import check_event_source
 from push_common.push.records import OUTCOME_UNKNOWN, SCHEDULED, SUBMITTED, PushAnswer
 from push_common.push.request import PushRequestedDetail
-from push_common.push.scheduling import schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
@@ -120,6 +119,8 @@ def handle_push_requested(
             publish(deps.settings, PUSH_DRY_RUN, dry_run_detail(body, ids))
             return {"outcome": "dry_run"}
         if req.send_at is not None:
+            from push_common.push.scheduling import schedule_push  # docs/decisions.md §20
+
             answer = schedule_push(req, ctx, deps)
         else:
             answer = submit_push(req, ctx, deps)
