@@ -50,7 +50,7 @@ def measure(stack: BenchStack) -> list[Figure]:
         return [pending("instructions", "x", FIRST_LIMIT, str(exc))]
     figures = []
     for function in FUNCTIONS:
-        env = stack.env[function]
+        env = {**stack.env[function], "BENCH_TIMEOUT_S": "300"}
         quota_pk = seed_quota(env)["pk"]["S"] if function != "audience_api" else ""
         first_fn, first_bare = _pair(function, env, quota_pk)
         imp_fn, imp_bare = _pair(function, {**env, "BENCH_IMPORT_ONLY": "1"}, quota_pk)
