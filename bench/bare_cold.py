@@ -5,7 +5,8 @@ what any use of pydantic costs; `import pydantic` alone loads almost nothing), u
 UserSig module, reports `ready_at`, then creates the clients, reads the secret and makes the
 function's I/O on new connections: for a push the record claim, the quota write, the upstream
 POST and the record finish (bench/bare_push.py), plus the outcome event for push_event; for
-audience_api one upstream `im_get_tag`. Reports `done_at` when that is done.
+audience_api one upstream `im_get_tag`. Reports `done_at` when that is done. With
+BENCH_IMPORT_ONLY=1 it reports right after the imports (bench/instructions.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def main() -> None:
     function, key = sys.argv[1], sys.argv[2]
     env = dict(os.environ)
     assert boto3 and TLSSigAPIv2 and urllib3 and issubclass(BaseModel, object)
+    if env.get("BENCH_IMPORT_ONLY"):
+        report(ready_at=READY_AT, ok=True)
+        return
     if function == "audience_api":
         reply = BareTim(env).post("im_get_tag", {"To_Account": [AUDIENCE_ACCOUNTS]})
         ok = "UserTags" in reply

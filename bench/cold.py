@@ -8,19 +8,16 @@ a shared machine a pair sees the same load while runs minutes apart do not.
 from __future__ import annotations
 
 import compileall
-import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench import lambda_layout
 from bench.bare_push import seed_quota
+from bench.children import run_child
 from bench.report import Figure, pending
 from bench.stack import BenchStack
 from bench.warm import percentile
@@ -38,32 +35,9 @@ class Run:
 
 
 def spawn(args: list[str], env: dict[str, str], function: str) -> Run:
-    """Start `python -S -m <args>` in `function`'s Lambda layout; its report, or raise."""
-    where = lambda_layout.layout(function)
-    read_fd, write_fd = os.pipe()
-    child_env = {
-        **env,
-        "BENCH_FD": str(write_fd),
-        "PYTHONPATH": where.pythonpath,
-        "PYTHONDONTWRITEBYTECODE": "1",  # /opt and /var/task are read-only on Lambda
-    }
+    """Start `python -S -m <args>` in `function`'s Lambda layout; its timings, or raise."""
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-S", "-m", *args],
-        cwd=where.task_root,
-        env=child_env,
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        line = pipe.read()
-    _, stderr = proc.communicate()
-    data: dict[str, Any] = json.loads(line) if line else {}
-    if proc.returncode != 0 or not data.get("ok"):
-        tail = stderr.decode(errors="replace")[-2000:]
-        raise RuntimeError(f"{' '.join(args)} failed: {data.get('response')} {tail}")
+    data = run_child(args, env, function)
     return Run(
         first_ms=(data["done_at"] - started) * 1000,
         ready_ms=(data["ready_at"] - started) * 1000,

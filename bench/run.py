@@ -5,7 +5,8 @@ Options: --warm-n N (timed pushes, default 400), --cold-runs N (interleaved pair
 processes per function, default 20, at least 20 for the record), --snap-runs N (forks of the
 SnapStart simulation per push function, default 10), --only cold,snapstart (run only these
 benches), --no-build (never run `make build`), --write PATH (also write the markdown record),
---strict (exit 1 when a figure fails).
+--strict (exit 1 when a figure fails). `--only instructions` adds callgrind instruction counts
+of the cold starts (load-independent, slow: bench/instructions.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import calls, cold, size, snapstart, warm
+from bench import calls, cold, instructions, size, snapstart, warm
 from bench.report import FAIL, Figure, render_markdown, render_text
 from bench.stack import BenchStack
 
@@ -58,6 +59,9 @@ def collect(args: argparse.Namespace) -> tuple[list[Figure], list[str], str]:
         if "cold" in only:
             say(f"bench: cold start ({args.cold_runs} interleaved pairs per function)")
             figures += cold.measure(stack, args.cold_runs)
+        if "instructions" in only:
+            say("bench: instruction counts of cold starts (callgrind; ~1 min per process)")
+            figures += instructions.measure(stack)
         if "snapstart" in only:
             say(f"bench: SnapStart simulation ({args.snap_runs} forks per push function)")
             figures += snapstart.measure(stack, args.snap_runs)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
 from typing import Any
 
-from bench import lambda_layout
+from bench.children import run_child
 from bench.cold import spread
 from bench.report import Figure
 from bench.stack import BenchStack
@@ -18,30 +14,7 @@ FUNCTIONS = ("push_api", "push_event")
 
 
 def _simulate(function: str, env: dict[str, str], runs: int) -> dict[str, Any]:
-    where = lambda_layout.layout(function)
-    read_fd, write_fd = os.pipe()
-    child_env = {
-        **env,
-        "BENCH_FD": str(write_fd),
-        "PYTHONPATH": where.pythonpath,
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-S", "-m", "bench.snap_sim", function, str(runs)],
-        cwd=where.task_root,
-        env=child_env,
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        line = pipe.read()
-    _, stderr = proc.communicate()
-    data: dict[str, Any] = json.loads(line) if line else {}
-    if proc.returncode != 0 or not data.get("ok"):
-        raise RuntimeError(f"snap_sim {function} failed: {stderr.decode(errors='replace')[-2000:]}")
-    return data
+    return run_child(["bench.snap_sim", function, str(runs)], env, function)
 
 
 def measure(stack: BenchStack, runs: int) -> list[Figure]:

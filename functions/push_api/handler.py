@@ -25,14 +25,15 @@ from push_common.push.http_api import (
     handle_quota,
     handle_reject,
 )
-from push_common.push.listing import default_listing, list_pushes
-from push_common.push.recall import recall_push
-from push_common.push.record_views import get_record, parse_push_id
-from push_common.push.report import push_report
 from push_common.push.service import PushContext
 
+# A route's own modules (listing, records, recall, report, approvals) load with its first request,
+# not on every cold start: a push does not need them (docs/decisions.md §22).
+
 app = Router()
-snapstart.install(prime)  # SnapStart: primed before the snapshot, renewed after each restore
+# SnapStart: primed before the snapshot (the routes' own modules too), renewed after each restore
+ROUTE_MODULES = ("listing", "record_views", "recall", "report", "scheduling", "approval")
+snapstart.install(prime, snapstart.modules(*(f"push_common.push.{m}" for m in ROUTE_MODULES)))
 
 
 @app.route("POST", "/v1/pushes")
@@ -57,24 +58,27 @@ def create_push(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("GET", "/v1/pushes")
 def list_push_records(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.listing import default_listing, list_pushes
+
     return json_response(200, list_pushes(request.query, default_listing()))
 
 
 @app.route("GET", "/v1/pushes/{push_id}")
 def get_push_record(request: HttpRequest) -> ApiGatewayResponse:
-    push_id = parse_push_id(request.path_parameters.get("push_id"))
-    return json_response(200, get_record(default_deps().records, push_id))
+    from push_common.push.record_views import get_record
+
+    return json_response(200, get_record(default_deps().records, _valid_push_id(request)))
 
 
 @app.route("DELETE", "/v1/pushes/{push_id}")
 def cancel_push(request: HttpRequest) -> ApiGatewayResponse:
-    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    push_id = _valid_push_id(request)
     return json_response(200, handle_cancel(push_id, request.identity, default_deps()))
 
 
 @app.route("POST", "/v1/pushes/{push_id}/approve")
 def approve(request: HttpRequest) -> ApiGatewayResponse:
-    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    push_id = _valid_push_id(request)
     answer = handle_approve(
         push_id, request.identity, default_deps(), deadline=request.deadline(margin_seconds=0.5)
     )
@@ -83,7 +87,7 @@ def approve(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("POST", "/v1/pushes/{push_id}/reject")
 def reject(request: HttpRequest) -> ApiGatewayResponse:
-    push_id = parse_push_id(request.path_parameters.get("push_id"))
+    push_id = _valid_push_id(request)
     return json_response(200, handle_reject(push_id, request.identity, default_deps()))
 
 
@@ -96,6 +100,8 @@ def get_quota(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("POST", "/v1/pushes/{push_id}/recall")
 def recall(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.recall import recall_push
+
     body = recall_push(
         _push_id(request),
         request.body(),
@@ -108,10 +114,19 @@ def recall(request: HttpRequest) -> ApiGatewayResponse:
 
 @app.route("GET", "/v1/pushes/{push_id}/report")
 def report(request: HttpRequest) -> ApiGatewayResponse:
+    from push_common.push.report import push_report
+
     body = push_report(
         _push_id(request), default_deps(), deadline=request.deadline(margin_seconds=0.5)
     )
     return json_response(200, body)
+
+
+def _valid_push_id(request: HttpRequest) -> str:
+    """The path's push_id, or 404 `push_not_found` for one that cannot be an id."""
+    from push_common.push.record_views import parse_push_id
+
+    return parse_push_id(request.path_parameters.get("push_id"))
 
 
 def _push_id(request: HttpRequest) -> str:

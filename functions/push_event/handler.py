@@ -15,7 +15,12 @@ from push_common.push.deps import default_deps
 from push_common.push.event_api import handle_push_requested, parse_push_requested
 from push_common.settings import get_settings
 
-snapstart.install(event_api.prime)  # SnapStart: primed before the snapshot, renewed on restore
+# SnapStart: primed before the snapshot (scheduling and approvals too, docs/decisions.md §22),
+# renewed on restore
+snapstart.install(
+    event_api.prime,
+    snapstart.modules("push_common.push.scheduling", "push_common.push.approval"),
+)
 
 
 def own_account(context: object) -> str | None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from devstack.template import load_template
+
 ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 PUSH_FUNCTIONS = ("PushApiFunction", "PushEventFunction")
@@ -61,12 +63,17 @@ def test_every_trigger_invokes_the_alias_after_the_transform(
         assert info["alias_name"] == "live"
         assert info["versions"] == 1
         assert info["snap_start"] == {"ApplyOn": {"Ref": "SnapStart"}}
-    assert api["triggers"] == {
-        "POST /v1/pushes": "alias",
-        "GET /v1/quota": "alias",
-        "PushApiFunctionCreatePushPermission": "alias",
-        "PushApiFunctionGetQuotaPermission": "alias",
+    # Every route of the push API (from the template, so a new route is covered) and each
+    # route's invoke permission go to the alias.
+    routes = {
+        f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}"
+        for e in load_template()["Resources"]["PushApiFunction"]["Properties"]["Events"].values()
+        if e["Type"] == "HttpApi"
     }
+    assert {"POST /v1/pushes", "GET /v1/quota", "POST /v1/pushes/{push_id}/approve"} <= routes
+    assert {k for k in api["triggers"] if not k.endswith("Permission")} == routes
+    assert len([k for k in api["triggers"] if k.endswith("Permission")]) == len(routes)
+    assert set(api["triggers"].values()) == {"alias"}
     assert event["triggers"] == {
         "PushEventFunctionPushRequested": "alias",  # the EventBridge rule's target
         "PushEventFunctionPushRequestedPermission": "alias",

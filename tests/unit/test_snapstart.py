@@ -156,3 +156,14 @@ def test_handlers_install_the_hooks(runtime: FakeRuntime, monkeypatch: pytest.Mo
         importlib.import_module(name)
     assert runtime.before == [snapstart.before_snapshot]
     assert deps.prime in snapstart._primers and event_api.prime in snapstart._primers
+
+
+def test_module_primers_load_what_routes_import_lazily() -> None:
+    import importlib.util
+
+    from functions.push_api import handler
+
+    names = [f"push_common.push.{m}" for m in handler.ROUTE_MODULES]
+    assert all(importlib.util.find_spec(name) is not None for name in names)
+    snapstart.modules(*names)()
+    assert all(name in sys.modules for name in names)

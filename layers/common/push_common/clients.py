@@ -16,8 +16,13 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # Tight timeouts: a synchronous caller waits on us; botocore's standard mode retries throttles.
+# No client-side parameter validation: our requests are built by our code, the service checks
+# them anyway, and the check walks every request's shape on each call (docs/decisions.md §23).
 _CONFIG = Config(
-    connect_timeout=2, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 3}
+    connect_timeout=2,
+    read_timeout=3,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    parameter_validation=False,
 )
 
 

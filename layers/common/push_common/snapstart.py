@@ -15,6 +15,7 @@ the functions start the ordinary way.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,17 @@ def install(*primers: Primer) -> bool:
         runtime.register_after_restore(after_restore)
         _registered_with = runtime
     return True
+
+
+def modules(*names: str) -> Primer:
+    """A primer importing `names`: modules a handler loads only with some routes' first request
+    (docs/decisions.md §22) still go into the snapshot."""
+
+    def load() -> None:
+        for name in names:
+            importlib.import_module(name)
+
+    return load
 
 
 def before_snapshot() -> None:

@@ -32,8 +32,9 @@ from push_common.errors import (
     SelfApproval,
 )
 from push_common.identity import Caller
-from push_common.push.approval import approve_push, needs_approval, reject_push
+from push_common.push.approval import approve_push, reject_push
 from push_common.push.http_api import handle_push
+from push_common.push.policy import needs_approval
 from push_common.push.records import PushAnswer, PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, msg_random_for

@@ -55,12 +55,6 @@ from push_common.push.scheduling import replay_of, schedule_claimed
 from push_common.push.service import PushContext, PushDeps, prepare, push_id_for, send_at_day
 from push_common.push.submission import lease_until_ms, new_push, reserve_and_send
 from push_common.push.validation import validate_model
-from push_common.settings import Settings
-
-
-def needs_approval(req: PushRequest, settings: Settings) -> bool:
-    """A real push to everyone while APPROVAL_REQUIRED=all (a dry run never needs one)."""
-    return settings.approval_required == "all" and req.audience.all is True and not req.dry_run
 
 
 def pending_body(
@@ -106,11 +100,6 @@ def request_approval(req: PushRequest, ctx: PushContext, deps: PushDeps) -> Push
         expires_at=iso_ms(expires_ms),
     )
     return answer
-
-
-def pending_detail(answer: PushAnswer, ids: EventIds) -> dict[str, Any]:
-    """`Push Pending Approval` detail."""
-    return {"push_id": answer.push_id, "expires_at": answer.body.get("expires_at"), **ids.to_dict()}
 
 
 def approve_push(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from push_common import caches, clients
 from push_common.attribute_names import attribute_names_for
@@ -13,9 +14,11 @@ from push_common.push.service import PushDeps
 from push_common.push.validation import validate_model
 from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.rate_gate import RateGate
-from push_common.schedules import Schedules, ScheduleTarget
 from push_common.settings import Settings, get_settings
 from push_common.tim_client import get_tim_client
+
+if TYPE_CHECKING:
+    from push_common.schedules import Schedules
 
 # Representative inputs for priming: validating them builds every validator a push runs.
 SAMPLE_BODY = {"audience": {"all": True}, "message": {"text": "snapshot"}}
@@ -58,6 +61,8 @@ def default_deps() -> PushDeps:
 @cache
 def _schedules(settings: Settings) -> Schedules:
     """Only the functions that schedule pushes need (and get) these settings."""
+    from push_common.schedules import Schedules, ScheduleTarget  # docs/decisions.md §22
+
     target = ScheduleTarget(
         group=settings.require("schedule_group_name"),
         function_arn=settings.require("schedule_target_arn"),

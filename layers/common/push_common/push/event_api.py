@@ -17,7 +17,6 @@ from push_common.errors import GatewayError
 from push_common.identity import Caller, event_caller
 from push_common.observability import logger
 from push_common.push import deps
-from push_common.push.approval import needs_approval, pending_detail, request_approval
 from push_common.push.deps import SAMPLE_BODY
 from push_common.push.outcomes import (
     PUSH_DRY_RUN,
@@ -29,11 +28,12 @@ from push_common.push.outcomes import (
     EventIds,
     dry_run_detail,
     failed_detail,
+    pending_detail,
     problem_detail,
     publish,
     sent_detail,
 )
-from push_common.push.policy import check_event_source
+from push_common.push.policy import check_event_source, needs_approval
 from push_common.push.records import (
     OUTCOME_UNKNOWN,
     PENDING_APPROVAL,
@@ -42,7 +42,6 @@ from push_common.push.records import (
     PushAnswer,
 )
 from push_common.push.request import PushRequestedDetail
-from push_common.push.scheduling import schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
@@ -130,8 +129,12 @@ def handle_push_requested(
             publish(deps.settings, PUSH_DRY_RUN, dry_run_detail(body, ids))
             return {"outcome": "dry_run"}
         if needs_approval(req, deps.settings):
+            from push_common.push.approval import request_approval  # docs/decisions.md §22
+
             answer = request_approval(req, ctx, deps)
         elif req.send_at is not None:
+            from push_common.push.scheduling import schedule_push  # docs/decisions.md §22
+
             answer = schedule_push(req, ctx, deps)
         else:
             answer = submit_push(req, ctx, deps)
@@ -164,7 +167,7 @@ def _publish_answer(
         publish(deps.settings, PUSH_SENT, sent_detail(answer.body, ids))
         return {"outcome": "sent", **summary}
     if answer.record_status == PENDING_APPROVAL:
-        publish(deps.settings, PUSH_PENDING_APPROVAL, pending_detail(answer, ids))
+        publish(deps.settings, PUSH_PENDING_APPROVAL, pending_detail(answer.body, ids))
         return {"outcome": PENDING_APPROVAL, **summary}
     if answer.record_status == SCHEDULED:
         detail = {"push_id": answer.push_id, "send_at": answer.body.get("send_at"), **ids.to_dict()}

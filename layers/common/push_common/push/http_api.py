@@ -10,10 +10,9 @@ from typing import Any
 from push_common.body import decode_json_object
 from push_common.errors import FieldProblem, ValidationFailed
 from push_common.identity import Caller
-from push_common.push.approval import approve_push, needs_approval, reject_push, request_approval
+from push_common.push.policy import needs_approval
 from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
-from push_common.push.scheduling import cancel_push, schedule_push
 from push_common.push.service import PushContext, PushDeps, dry_run
 from push_common.push.submission import submit_push
 from push_common.push.validation import validate_model
@@ -31,14 +30,20 @@ def handle_push(
     if req.dry_run:
         return 200, dry_run(req, ctx, deps)
     if needs_approval(req, deps.settings):
+        from push_common.push.approval import request_approval  # docs/decisions.md §22
+
         return request_approval(req, ctx, deps)
     if req.send_at is not None:
+        from push_common.push.scheduling import schedule_push  # docs/decisions.md §22
+
         return schedule_push(req, ctx, deps)
     return submit_push(req, ctx, deps)
 
 
 def handle_cancel(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
     """Cancel a scheduled push (docs/architecture.md §14)."""
+    from push_common.push.scheduling import cancel_push  # docs/decisions.md §22
+
     return cancel_push(push_id, actor, deps)
 
 
@@ -71,9 +76,13 @@ def handle_approve(
     push_id: str, actor: Caller, deps: PushDeps, *, deadline: float | None
 ) -> PushAnswer:
     """Approve a push waiting for approval (docs/architecture.md §16)."""
+    from push_common.push.approval import approve_push  # docs/decisions.md §22
+
     return approve_push(push_id, actor, deps, deadline=deadline)
 
 
 def handle_reject(push_id: str, actor: Caller, deps: PushDeps) -> dict[str, Any]:
     """Reject (or, by its requester, withdraw) a push waiting for approval."""
+    from push_common.push.approval import reject_push  # docs/decisions.md §22
+
     return reject_push(push_id, actor, deps)

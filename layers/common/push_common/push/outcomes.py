@@ -103,3 +103,8 @@ def publish(settings: Settings, detail_type: str, detail: dict[str, Any]) -> boo
         logger.error("outcome event rejected", detail_type=detail_type, entries=out.get("Entries"))
         return False
     return True
+
+
+def pending_detail(body: Mapping[str, Any], ids: EventIds) -> dict[str, Any]:
+    """`Push Pending Approval` detail, from the 202 body of a push waiting for approval."""
+    return {"push_id": body.get("push_id"), "expires_at": body.get("expires_at"), **ids.to_dict()}

@@ -73,3 +73,8 @@ def check_attribute_names(
     ]
     if problems:
         raise ValidationFailed("unknown attribute names; nothing was sent", errors=problems)
+
+
+def needs_approval(req: PushRequest, settings: Settings) -> bool:
+    """A real push to everyone while APPROVAL_REQUIRED=all (a dry run never needs one)."""
+    return settings.approval_required == "all" and req.audience.all is True and not req.dry_run

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from push_common.credentials import AdminCredentials
 from push_common.errors import (
@@ -33,9 +33,13 @@ from push_common.push.wire import wire_size
 from push_common.quota import IntervalWait, QuotaStore, Reservation
 from push_common.quota_calendar import QuotaCalendar
 from push_common.rate_gate import RateGate
-from push_common.schedules import Schedules
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
+
+if (
+    TYPE_CHECKING
+):  # the Scheduler adapter loads with the first scheduled push (docs/decisions.md §22)
+    from push_common.schedules import Schedules
 
 
 @dataclass(frozen=True, kw_only=True)
