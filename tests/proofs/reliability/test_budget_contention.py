@@ -90,10 +90,21 @@ def test_budgets_hold_for_every_caller_across_midnight(dynalite_url: str) -> Non
     refused = {k: v for k, v in outcomes.items() if not k.startswith("accepted|")}
     times = sorted(float(p["at"]) for p in pushes)
     gaps_ms = [round((b - a) * 1000, 1) for a, b in itertools.pairwise(times)]
-    print(f"\nbudget-contention: requests={sum(outcomes.values())} refused={refused}")
+    refusals = " ".join(f"{code}={n}" for code, n in sorted(refused.items()))
+    print(
+        f"\nbudget-contention: requests={sum(outcomes.values())} upstream_pushes={len(pushes)} "
+        f"min_gap_ms={min(gaps_ms)} {refusals} upstream_90024={upstream_codes[90024]} "
+        f"upstream_90047={upstream_codes[90047]}"
+    )
     for day in sorted(per_caller):
-        print(f"  {day}: {dict(sorted(per_caller[day].items()))} total={per_caller[day].total()}")
-    print(f"  upstream pushes={len(pushes)} min_gap_ms={min(gaps_ms)} codes={dict(upstream_codes)}")
+        counts = per_caller[day]
+        unlisted = sum(counts[c] for c in UNLISTED)
+        print(
+            f"budget-contention: day={day} marketing={counts[MARKETING]}/{BUDGETS[MARKETING]} "
+            f"ops={counts[OPS]}/{BUDGETS[OPS]} shared={unlisted}/{LIMIT - sum(BUDGETS.values())} "
+            + " ".join(f"{c.rsplit('/', 1)[-1].rsplit('.', 1)[-1]}={counts[c]}" for c in UNLISTED)
+            + f" total={counts.total()}/{LIMIT}"
+        )
 
     assert sum(outcomes.values()) >= 150, "not enough contention to prove anything"
     assert sorted(per_caller) == ["2026-11-26", "2026-11-27"], "the run must cross midnight"
