@@ -197,6 +197,16 @@ def test_a_late_fire_over_the_budget_is_schedule_missed(ddb: Any, clock: Clock) 
     assert "caller's budget" in refused.value.detail
 
 
+def test_a_late_fire_from_a_pool_without_a_share_is_schedule_missed(ddb: Any, clock: Clock) -> None:
+    quota = store(ddb, clock, limit=3, shares={MARKETING: 1})
+    quota.hold(TODAY, quota.policy.pool_of(ORDERS))
+    clock.advance(13 * 3600)
+    no_share = store(ddb, clock, limit=3, shares={MARKETING: 3})  # budgets changed meanwhile
+    with pytest.raises(QuotaExceeded) as refused:
+        no_share.fire(TODAY, "shared", no_share.policy.pool_of(ORDERS))
+    assert refused.value.code == "schedule_missed"
+
+
 def test_the_caller_view_of_the_quota(ddb: Any, clock: Clock) -> None:
     quota = store(ddb, clock)
     push_as(quota, clock, ORDERS)

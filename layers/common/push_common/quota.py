@@ -29,7 +29,13 @@ from push_common.aws_errors import as_dependency_error, error_code
 from push_common.errors import QuotaExceeded, ScheduleDayFull
 from push_common.observability import gauge, logger
 from push_common.quota_calendar import QuotaCalendar
-from push_common.quota_pools import Budgets, Pool, PoolUse, pool_held_attribute
+from push_common.quota_pools import (
+    Budgets,
+    Pool,
+    PoolUse,
+    pool_held_attribute,
+    pool_taken_attribute,
+)
 from push_common.settings import SHARED_POOL, Settings
 
 if TYPE_CHECKING:
@@ -176,10 +182,19 @@ class QuotaStore:
         refused: Callable[[dict[str, Any], int, str], None] | None = None,
     ) -> Reservation:
         old: dict[str, Any] | None = None
-        if pool is not None and count_taken and pool.budget <= 0:
-            # A pool without a share (every push reserved for listed callers): refused locally.
+        checked = pool if count_taken else None
+
+        def refuse(item: dict[str, Any], now: int, day: str) -> None:
+            if refused is None:
+                self._raise_if_refused(item, now, day, checked)
+            else:
+                refused(item, now, day)
+
+        if checked is not None and checked.budget <= 0:
+            # A pool without a share (every push reserved for listed callers): refused locally,
+            # as the write would be (an empty item: its pool counter 0 already reaches 0).
             now = self.now_ms()
-            self._raise_budget_spent(pool, now, self._policy.calendar.day(now))
+            refuse({}, now, self._policy.calendar.day(now))
         for _ in range(_RACE_ATTEMPTS):
             now = self.now_ms()
             day = self._policy.calendar.day(now)
@@ -207,10 +222,7 @@ class QuotaStore:
                     scheduled=held,
                     pool=None if pool is None else pool.name,
                 )
-            if refused is None:
-                self._raise_if_refused(old, now, day, pool if count_taken else None)
-            else:
-                refused(old, now, day)
+            refuse(old, now, day)
         raise QuotaExceeded("quota item is contended; retry", code="push_interval", retry_after=1)
 
     def release(self, reservation: Reservation) -> None:
@@ -222,7 +234,7 @@ class QuotaStore:
         names = {_NAMES_TAKEN: taken_attribute(reservation.day)}
         if reservation.pool is not None:
             sets.append(f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :one) - :one")
-            names[_NAMES_POOL_TAKEN] = Pool(reservation.pool, 0).taken_attribute(reservation.day)
+            names[_NAMES_POOL_TAKEN] = pool_taken_attribute(reservation.day, reservation.pool)
         self._update(
             "SET " + ", ".join(sets),
             "day_key = :day AND used > :zero",
@@ -305,7 +317,7 @@ class QuotaStore:
         sets = [f"{_NAMES_HELD} = {_NAMES_HELD} - :one", f"{_NAMES_TAKEN} = {_NAMES_TAKEN} - :one"]
         if pool is not None:
             names[_NAMES_POOL_HELD] = pool_held_attribute(day, pool)
-            names[_NAMES_POOL_TAKEN] = Pool(pool, 0).taken_attribute(day)
+            names[_NAMES_POOL_TAKEN] = pool_taken_attribute(day, pool)
             sets += [
                 f"{_NAMES_POOL_HELD} = if_not_exists({_NAMES_POOL_HELD}, :one) - :one",
                 f"{_NAMES_POOL_TAKEN} = if_not_exists({_NAMES_POOL_TAKEN}, :one) - :one",
@@ -369,7 +381,7 @@ class QuotaStore:
                 "#old_pool_taken = if_not_exists(#old_pool_taken, :one) - :one",
             ]
             names["#old_pool_held"] = pool_held_attribute(held_day, held_pool)
-            names["#old_pool_taken"] = Pool(held_pool, 0).taken_attribute(held_day)
+            names["#old_pool_taken"] = pool_taken_attribute(held_day, held_pool)
         return self._take(
             check_used=True, extra_set=tuple(sets), extra_names=names, pool=pool, refused=missed
         )
