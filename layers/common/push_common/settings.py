@@ -244,7 +244,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 
 
 def describe(exc: ValidationError) -> str:
-    """Each problem as `VARIABLE: why` (the values themselves are not repeated)."""
+    """Each problem as `VARIABLE: why` (pydantic's copy of the input is left out)."""
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(part) for part in error["loc"][:1]).upper()
