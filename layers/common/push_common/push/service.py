@@ -36,9 +36,8 @@ from push_common.rate_gate import RateGate
 from push_common.settings import Settings
 from push_common.tim_client import TimClient, UpstreamError, UpstreamUnreachable
 
-if (
-    TYPE_CHECKING
-):  # the Scheduler adapter loads with the first scheduled push (docs/decisions.md §22)
+# The Scheduler adapter loads with the first scheduled push (docs/decisions.md §22).
+if TYPE_CHECKING:
     from push_common.schedules import Schedules
 
 
