@@ -11,7 +11,6 @@ with the push_id. Unknown, cancelled or already fired pushes send nothing.
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from push_common.errors import Forbidden, GatewayError, QuotaExceeded, ValidationFailed
@@ -35,10 +34,10 @@ from push_common.push.records import (
     PushAnswer,
 )
 from push_common.push.request import PushRequest
-from push_common.push.service import PushContext, PushDeps, prepare
+from push_common.push.service import PushContext, PushDeps, prepare, wait_out_interval
 from push_common.push.submission import error_of, failure_answer, lease_until_ms, send_claimed
 from push_common.push.validation import validate_model
-from push_common.quota import IntervalWait, QuotaStore, Reservation
+from push_common.quota import QuotaStore, Reservation
 
 
 class RetryLater(Exception):
@@ -121,16 +120,10 @@ def _fire_slot(
 ) -> Reservation:
     """The held slot (or a free one of today, from the caller's budget), waiting out the
     interval within our deadline. `held`: the quota day and budget pool of the held slot."""
-    budget_end = float("inf") if ctx.deadline is None else ctx.deadline
-    budget_end -= deps.settings.upstream_read_timeout_seconds
-    while True:
-        try:
-            return store.fire(*held, pool=store.policy.pool_of(ctx.caller))
-        except IntervalWait as wait:
-            pause = wait.wait_ms / 1000 + secrets.randbelow(20) / 1000
-            if deps.monotonic() + pause > budget_end:
-                raise
-            deps.sleep(pause)
+    until = float("inf") if ctx.deadline is None else ctx.deadline
+    until -= deps.settings.upstream_read_timeout_seconds
+    pool = store.policy.pool_of(ctx.caller)
+    return wait_out_interval(lambda: store.fire(*held, pool=pool), until=until, deps=deps)
 
 
 def _no_longer_valid(

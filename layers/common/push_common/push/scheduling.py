@@ -41,7 +41,7 @@ from push_common.push.records import (
 )
 from push_common.push.request import PushRequest
 from push_common.push.service import PushContext, PushDeps, prepare, push_id_for, send_at_day
-from push_common.push.submission import failure_answer, lease_until_ms, new_push
+from push_common.push.submission import forgetting, lease_until_ms, new_push
 from push_common.quota import HeldSlot, QuotaStore
 from push_common.schedules import Schedules
 
@@ -78,11 +78,8 @@ def schedule_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAns
     claimed = deps.records.claim(push, lease_until_ms=lease_until_ms(ctx, deps))
     if isinstance(claimed, PushAnswer):
         return claimed
-
-    def forget(refusal: GatewayError) -> None:
-        deps.records.abandon(claimed, failure_answer(claimed, refusal))
-
-    return schedule_claimed(claimed, send_at_ms, day, creds, ctx, deps, give_back=forget)
+    give_back = forgetting(claimed, deps)
+    return schedule_claimed(claimed, send_at_ms, day, creds, ctx, deps, give_back=give_back)
 
 
 def schedule_claimed(

@@ -184,12 +184,22 @@ def reserve_slot(ctx: PushContext, store: QuotaStore, deps: PushDeps) -> Reserva
         budget_end = min(budget_end, ctx.deadline - deps.settings.upstream_read_timeout_seconds)
     if budget_end == float("inf"):
         budget_end = deps.monotonic() + deps.settings.quota_max_wait_ms / 1000
+    return wait_out_interval(
+        lambda: store.reserve(store.policy.pool_of(ctx.caller)), until=budget_end, deps=deps
+    )
+
+
+def wait_out_interval(
+    take: Callable[[], Reservation], *, until: float, deps: PushDeps
+) -> Reservation:
+    """`take` a slot, sleeping through interval refusals while `until` (a monotonic instant)
+    allows; the last IntervalWait is raised when it does not."""
     while True:
         try:
-            return store.reserve(store.policy.pool_of(ctx.caller))
+            return take()
         except IntervalWait as wait:
             pause = wait.wait_ms / 1000 + secrets.randbelow(20) / 1000
-            if deps.monotonic() + pause > budget_end:
+            if deps.monotonic() + pause > until:
                 raise
             deps.sleep(pause)
 

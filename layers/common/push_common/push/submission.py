@@ -102,11 +102,19 @@ def submit_push(req: PushRequest, ctx: PushContext, deps: PushDeps) -> PushAnswe
         if claimed.recovered:
             _note_unknown(claimed.push_id, ctx, "invocation died while sending")
         return claimed
+    return reserve_and_send(
+        call, store, claimed, req, ctx, deps, give_back=forgetting(claimed, deps)
+    )
+
+
+def forgetting(claim: Claim, deps: PushDeps) -> Callable[[GatewayError], None]:
+    """The `give_back` of a fresh request: a refusal before any upstream call forgets the claim
+    (a re-run keeps its earlier failure), so a local refusal leaves no record."""
 
     def forget(refusal: GatewayError) -> None:
-        deps.records.abandon(claimed, failure_answer(claimed, refusal))
+        deps.records.abandon(claim, failure_answer(claim, refusal))
 
-    return reserve_and_send(call, store, claimed, req, ctx, deps, give_back=forget)
+    return forget
 
 
 def reserve_and_send(
