@@ -277,18 +277,28 @@ class PushRecords:
         error: Mapping[str, Any] | None = None,
     ) -> bool:
         """Store the outcome; False (logged by the caller) when the claim was lost meanwhile."""
+        return self._conclude(
+            claim,
+            answer,
+            record_status=answer.record_status,
+            error=error,
+            task_id=task_id,
+            sent_at_ms=sent_at_ms,
+            rerunnable=answer.rerunnable,
+        )
+
+    def _conclude(self, claim: Claim, answer: PushAnswer, **fields: Any) -> bool:
+        """`sending` → the state `fields` give, with `answer` stored for replays; False when
+        the claim was lost meanwhile."""
+        fields.setdefault("error", None)
         try:
             self._write_final(
                 claim.push_id,
                 claim.attempt,
-                record_status=answer.record_status,
                 http_status=answer.status,
                 body=answer.body,
                 headers=answer.headers,
-                error=error,
-                task_id=task_id,
-                sent_at_ms=sent_at_ms,
-                rerunnable=answer.rerunnable,
+                **fields,
             )
         except _Taken:
             return False
@@ -382,20 +392,7 @@ class PushRecords:
         extra = {"send_at": _s(iso_ms(send_at_ms)), "quota_day": _s(quota_day)}
         if quota_pool is not None:
             extra["quota_pool"] = _s(quota_pool)
-        try:
-            self._write_final(
-                claim.push_id,
-                claim.attempt,
-                record_status=SCHEDULED,
-                http_status=answer.status,
-                body=answer.body,
-                headers=answer.headers,
-                error=None,
-                extra=extra,
-            )
-        except _Taken:
-            return False
-        return True
+        return self._conclude(claim, answer, record_status=SCHEDULED, extra=extra)
 
     def fire(self, push_id: str, *, lease_until_ms: int) -> Claim | None:
         """`scheduled` → `sending` for the dispatcher; None when it is not scheduled (any more)."""
@@ -460,23 +457,11 @@ class PushRecords:
 
     def mark_pending(self, claim: Claim, answer: PushAnswer, *, expires_at_ms: int) -> bool:
         """`sending` → `pending_approval`: checked completely, nothing taken, nothing sent."""
-        try:
-            self._write_final(
-                claim.push_id,
-                claim.attempt,
-                record_status=PENDING_APPROVAL,
-                http_status=answer.status,
-                body=answer.body,
-                headers=answer.headers,
-                error=None,
-                extra={
-                    "approval_expires_at": _s(iso_ms(expires_at_ms)),
-                    "approval_expires_ms": _n(expires_at_ms),
-                },
-            )
-        except _Taken:
-            return False
-        return True
+        extra = {
+            "approval_expires_at": _s(iso_ms(expires_at_ms)),
+            "approval_expires_ms": _n(expires_at_ms),
+        }
+        return self._conclude(claim, answer, record_status=PENDING_APPROVAL, extra=extra)
 
     def approve(self, push_id: str, *, by: str, lease_until_ms: int) -> Claim | None:
         """`pending_approval` → `sending` (not yet expired) for one approver; None when another
