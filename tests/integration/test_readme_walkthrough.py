@@ -46,23 +46,39 @@ def test_tag_three_users_push_to_one_tag_and_see_the_recipients(local_stack: Sta
 RECORDS_HEADING = "Push, then look the record up, then list"
 
 
-def _readme_block(after: str) -> str:
-    """The first ```bash block of README.md after the line starting with `after`."""
+def _readme_blocks(after: str, count: int) -> list[str]:
+    """The first `count` ```bash blocks of README.md after the line starting with `after`."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    rest = text[text.index(after) :]
-    start = rest.index("```bash\n") + len("```bash\n")
-    return rest[start : rest.index("```", start)]
+    rest, blocks = text[text.index(after) :], []
+    for _ in range(count):
+        start = rest.index("```bash\n") + len("```bash\n")
+        end = rest.index("```", start)
+        blocks.append(rest[start:end])
+        rest = rest[end + 3 :]
+    return blocks
 
 
-def test_records_walkthrough_runs_as_pasted(local_stack: StackProcess) -> None:
-    # The README's lines, run by bash as a reader pastes them (only the port differs)
-    script = _readme_block(RECORDS_HEADING).replace("http://127.0.0.1:3000", local_stack.url)
+def _run_pasted(script: str, url: str) -> subprocess.CompletedProcess[str]:
+    """The README's lines, run by bash as a reader pastes them (only the port differs)."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
+        ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", url)],
         capture_output=True, text=True, timeout=60, env=env, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
+    return run
+
+
+def _stack_of(run_line: str, tmp_path: Path) -> StackProcess:
+    """A stack started with exactly the variables of the README's `VAR=value … make run`."""
+    words = shlex.split(run_line.split("#")[0])
+    assert words[-2:] == ["make", "run"], run_line
+    env = dict(word.split("=", 1) for word in words[:-2])
+    return StackProcess(tmp_path / "stack.log", env).start()
+
+
+def test_records_walkthrough_runs_as_pasted(local_stack: StackProcess) -> None:
+    run = _run_pasted(_readme_blocks(RECORDS_HEADING, 1)[0], local_stack.url)
     record, newest, submitted = _json_values(run.stdout)  # curl adds no newline between them
 
     assert (record["status"], record["idempotency_key"]) == ("submitted", "records-demo-1")
@@ -85,38 +101,14 @@ def _json_values(text: str) -> list[Any]:
 BUDGETS_HEADING = "On the local stack (callers are chosen"
 
 
-def _readme_blocks(after: str, count: int) -> list[str]:
-    """The first `count` ```bash blocks of README.md after the line starting with `after`."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    rest, blocks = text[text.index(after) :], []
-    for _ in range(count):
-        start = rest.index("```bash\n") + len("```bash\n")
-        end = rest.index("```", start)
-        blocks.append(rest[start:end])
-        rest = rest[end + 3 :]
-    return blocks
-
-
 def test_budgets_walkthrough_runs_as_pasted(tmp_path: Path) -> None:
     run_line, script = _readme_blocks(BUDGETS_HEADING, 2)
-    # `VAR=value VAR='{…}' make run`: the stack gets exactly the README's variables.
-    words = shlex.split(run_line.split("#")[0])
-    assert words[-2:] == ["make", "run"], run_line
-    stack_env = dict(word.split("=", 1) for word in words[:-2])
-    assert set(stack_env) == {"PUSH_DAILY_LIMIT", "QUOTA_BUDGETS"}
-    stack = StackProcess(tmp_path / "stack.log", stack_env).start()
+    stack = _stack_of(run_line, tmp_path)
     try:
-        env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        }
-        run = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", stack.url)],
-            capture_output=True, text=True, timeout=60, env=env, check=False,
-        )  # fmt: skip
+        assert set(stack.env) == {"PUSH_DAILY_LIMIT", "QUOTA_BUDGETS"}
+        run = _run_pasted(script, stack.url)
     finally:
         stack.stop()
-    assert run.returncode == 0, run.stderr
     codes, rest = run.stdout.split("\n", 3)[:3], run.stdout.split("\n", 3)[3]
     assert codes == ["202", "202", "429"]
     mine, shared = _json_values(rest)
@@ -135,22 +127,13 @@ APPROVALS_HEADING = "### Approval before a push to everyone"
 
 def test_approvals_walkthrough_runs_as_pasted(tmp_path: Path) -> None:
     run_line, script = _readme_blocks(APPROVALS_HEADING, 2)
-    words = shlex.split(run_line.split("#")[0])
-    assert words[-2:] == ["make", "run"], run_line
-    stack = StackProcess(tmp_path / "stack.log", dict(w.split("=", 1) for w in words[:-2])).start()
+    stack = _stack_of(run_line, tmp_path)
     try:
-        env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        }
-        run = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", stack.url)],
-            capture_output=True, text=True, timeout=60, env=env, check=False,
-        )  # fmt: skip
+        assert set(stack.env) == {"APPROVAL_REQUIRED", "APPROVERS"}
+        run = _run_pasted(script, stack.url)
         pushes = request("GET", f"{stack.sandbox_url}/_sandbox/pushes").json()["pushes"]
     finally:
         stack.stop()
-    assert run.returncode == 0, run.stderr
     pending, listed, own, outsider, approved, again, rejected = _json_values(run.stdout)
     assert (pending["status"], pending["idempotency_key"]) == ("pending_approval", "sale-all-1")
     assert pending["expires_at"]

@@ -25,7 +25,6 @@ import boto3
 import pytest
 
 from devstack.aws import create_table
-from devstack.dynalite import Dynalite, unavailable_reason
 from devstack.template import load_template, tables
 from push_common.errors import GatewayError
 from push_common.identity import Caller
@@ -61,20 +60,12 @@ def dynamodb(url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def ddb_url() -> Iterator[str]:
-    if (reason := unavailable_reason()) is not None:
-        pytest.fail(f"dynalite is required for the approval contention proof: {reason}")
-    server = Dynalite()
-    server.launch()
-    try:
-        url = server.wait_ready()
-        client = dynamodb(url)
-        specs = tables(load_template())
-        create_table(client, "push-quota", specs["QuotaTable"])
-        create_table(client, "push-records", specs["PushesTable"])
-        yield url
-    finally:
-        server.stop()
+def ddb_url(dynalite_url: str) -> str:
+    client = dynamodb(dynalite_url)
+    specs = tables(load_template())
+    create_table(client, "push-quota", specs["QuotaTable"])
+    create_table(client, "push-records", specs["PushesTable"])
+    return dynalite_url
 
 
 class CountingRecords(PushRecords):
