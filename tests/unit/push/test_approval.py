@@ -8,20 +8,13 @@ recording fake of tests/support/push_fakes.py; one clock drives records, quota a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, cast
-from zoneinfo import ZoneInfo
+from datetime import timedelta
+from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from pydantic import ValidationError
 
-from devstack.aws import create_table
-from devstack.template import load_template, tables
 from push_common.errors import (
     ApprovalExpired,
     Forbidden,
@@ -35,100 +28,26 @@ from push_common.identity import Caller
 from push_common.push.approval import approve_push, reject_push
 from push_common.push.http_api import handle_push
 from push_common.push.policy import needs_approval
-from push_common.push.records import PushAnswer, PushRecords
+from push_common.push.records import PushAnswer
 from push_common.push.request import PushRequest
-from push_common.push.service import PushContext, PushDeps, msg_random_for
+from push_common.push.service import msg_random_for
 from push_common.push.validation import validate_model
-from push_common.quota import QuotaPolicy, QuotaStore
-from push_common.schedules import Schedules, ScheduleTarget
 from push_common.settings import Settings
-from push_common.tim_client import TimClient, UpstreamError
+from push_common.tim_client import UpstreamError
 from tests.support.env import BASE_ENV
-from tests.support.push_fakes import CREDS, FakeTimClient, raising
+from tests.support.push_fakes import raising
+from tests.support.push_world import ORDERS, SALE, START, World, ctx, moto_world
 
-ZONE = ZoneInfo("Asia/Shanghai")
-START = datetime(2026, 11, 26, 10, 0, tzinfo=ZONE)
-GROUP = "pushes"
-ORDERS = "arn:aws:iam::123456789012:role/orders"
 ALICE = "arn:aws:iam::123456789012:role/approver-alice"
 BOB = "arn:aws:iam::123456789012:user/bob"
 OTHER = "arn:aws:iam::123456789012:role/other"
-SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
 APPROVALS = {"APPROVAL_REQUIRED": "all", "APPROVERS": f"{ALICE},{BOB},{ORDERS}"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def ms(self) -> int:
-        return int(self.now * 1000)
-
-
-@dataclass
-class World:
-    clock: Clock
-    ddb: Any
-    scheduler: Any
-    client: FakeTimClient = field(default_factory=FakeTimClient)
-    env: dict[str, str] = field(default_factory=lambda: dict(APPROVALS))
-
-    def deps(self) -> PushDeps:
-        settings = Settings.from_env({**os.environ, "PUSH_DAILY_LIMIT": "3", **self.env})
-        policy = QuotaPolicy.of(settings)
-        records = PushRecords(self.ddb, "push-records", retention_days=90, now_ms=self.clock.ms)
-        target = ScheduleTarget(
-            GROUP,
-            "arn:aws:lambda:ap-southeast-1:123456789012:function:dispatch",
-            "arn:aws:iam::123456789012:role/scheduler",
-            None,
-        )
-        return PushDeps(
-            settings=settings,
-            client=cast(TimClient, self.client),
-            credentials=lambda: CREDS,
-            quota=lambda creds: QuotaStore(
-                self.ddb, "push-quota", str(creds.sdkappid), policy, clock=self.clock
-            ),
-            attribute_names=lambda wanted: ("sex", "city"),
-            records=records,
-            sleep=lambda seconds: setattr(self.clock, "now", self.clock.now + seconds),
-            monotonic=lambda: self.clock.now,
-            schedules=lambda: Schedules(self.scheduler, target),
-        )
-
-    def quota(self, day: str | None = None) -> dict[str, Any]:
-        return self.deps().quota(CREDS).snapshot(day).to_dict()
-
-    def item(self, push_id: str) -> dict[str, Any]:
-        item = self.deps().records.get(push_id)
-        assert item is not None
-        return item
-
-    def status(self, push_id: str) -> str:
-        return str(self.item(push_id)["status"]["S"])
-
-    def schedules(self) -> list[str]:
-        return [s["Name"] for s in self.scheduler.list_schedules(GroupName=GROUP)["Schedules"]]
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with mock_aws():
-        ddb = boto3.client("dynamodb")
-        names = {"QuotaTable": "push-quota", "PushesTable": "push-records"}
-        for logical_id, spec in tables(load_template()).items():
-            create_table(ddb, names[logical_id], spec)
-        scheduler = boto3.client("scheduler")
-        scheduler.create_schedule_group(Name=GROUP)
-        yield World(Clock(), ddb, scheduler)
-
-
-def ctx(caller: str = ORDERS, key: str | None = "sale-1") -> PushContext:
-    return PushContext(caller=caller, idempotency_scope=caller, idempotency_key=key, deadline=None)
+    with moto_world(APPROVALS) as world:
+        yield world
 
 
 def request(world: World, body: dict[str, Any] | None = None, **kw: Any) -> PushAnswer:
@@ -357,11 +276,11 @@ def test_an_upstream_refusal_is_the_pushes_own_answer(world: World) -> None:
 def test_a_send_at_ahead_is_scheduled_on_approval(world: World) -> None:
     later = (START + timedelta(hours=2)).isoformat()
     pending = request(world, {**SALE, "send_at": later})
-    assert pending.record_status == "pending_approval" and world.schedules() == []
+    assert pending.record_status == "pending_approval" and world.schedule_names() == []
     answer = approve(world, pending.push_id)
     assert answer.status == 200 and answer.body["status"] == "scheduled"
     assert answer.body["send_at"] == "2026-11-26T04:00:00.000Z"
-    assert world.schedules() == [f"push-{pending.push_id}"]
+    assert world.schedule_names() == [f"push-{pending.push_id}"]
     assert world.quota("2026-11-26")["scheduled"] == 1 and world.client.calls == []
 
 
@@ -371,7 +290,7 @@ def test_a_send_at_passed_while_waiting_is_sent_on_approval(world: World) -> Non
     world.clock.now += 600
     answer = approve(world, pending.push_id)
     assert answer.body["status"] == "submitted" and len(world.client.calls) == 1
-    assert world.schedules() == []
+    assert world.schedule_names() == []
 
 
 # --- rejecting ---------------------------------------------------------------------------------

@@ -7,20 +7,14 @@ the recording fake of tests/support/push_fakes.py; one clock drives records, quo
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from devstack.aws import create_table
-from devstack.template import load_template, tables
 from push_common.errors import (
     GatewayError,
     IdempotencyKeyReused,
@@ -32,104 +26,22 @@ from push_common.errors import (
 )
 from push_common.identity import Caller
 from push_common.push.dispatch import RetryLater, dispatch, parse_dispatch
-from push_common.push.records import PushRecords
 from push_common.push.request import PushRequest
 from push_common.push.scheduling import cancel_push, schedule_push
-from push_common.push.service import PushContext, PushDeps, dry_run, push_id_for
+from push_common.push.service import dry_run, push_id_for
 from push_common.push.validation import validate_model
-from push_common.quota import QuotaPolicy, QuotaStore
-from push_common.quota_calendar import QuotaCalendar
-from push_common.schedules import Schedules, ScheduleTarget, at_expression
-from push_common.settings import Settings
-from push_common.tim_client import TimClient
-from tests.support.push_fakes import CREDS, FakeTimClient
+from push_common.schedules import at_expression
+from tests.support.push_fakes import CREDS
+from tests.support.push_world import ORDERS, SALE, START, World, ctx, moto_world
 
-ZONE = ZoneInfo("Asia/Shanghai")
-START = datetime(2026, 11, 26, 10, 0, tzinfo=ZONE)
-GROUP = "pushes"
-ORDERS = "arn:aws:iam::123456789012:role/orders"
 OTHER = "arn:aws:iam::123456789012:role/other"
 ADMIN = "arn:aws:iam::123456789012:role/admin"
-SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def ms(self) -> int:
-        return int(self.now * 1000)
-
-
-@dataclass
-class World:
-    clock: Clock
-    ddb: Any
-    scheduler: Any
-    client: FakeTimClient = field(default_factory=FakeTimClient)
-    env: dict[str, str] = field(default_factory=dict)
-
-    def settings(self) -> Settings:
-        return Settings.from_env(
-            {**os.environ, "PUSH_DAILY_LIMIT": "3", "ADMIN_PRINCIPALS": ADMIN, **self.env}
-        )
-
-    def deps(self) -> PushDeps:
-        settings = self.settings()
-        policy = QuotaPolicy(
-            limit=settings.push_daily_limit,
-            interval_ms=settings.push_min_interval_ms,
-            margin_ms=settings.quota_safety_margin_ms,
-            calendar=QuotaCalendar(settings.zone),
-            schedule_max_days=settings.schedule_max_days,
-        )
-        records = PushRecords(self.ddb, "push-records", retention_days=90, now_ms=self.clock.ms)
-        target = ScheduleTarget(
-            GROUP,
-            "arn:aws:lambda:ap-southeast-1:123456789012:function:dispatch",
-            "arn:aws:iam::123456789012:role/scheduler",
-            "arn:aws:sqs:ap-southeast-1:123456789012:dlq",
-        )
-        return PushDeps(
-            settings=settings,
-            client=cast(TimClient, self.client),
-            credentials=lambda: CREDS,
-            quota=lambda creds: QuotaStore(
-                self.ddb, "push-quota", str(creds.sdkappid), policy, clock=self.clock
-            ),
-            attribute_names=lambda wanted: ("sex", "city"),
-            records=records,
-            sleep=lambda seconds: setattr(self.clock, "now", self.clock.now + seconds),
-            monotonic=lambda: self.clock.now,
-            schedules=lambda: Schedules(self.scheduler, target),
-        )
-
-    def quota(self, day: str | None = None) -> dict[str, Any]:
-        deps = self.deps()
-        return deps.quota(CREDS).snapshot(day).to_dict()
-
-    def schedules(self) -> list[dict[str, Any]]:
-        names = [s["Name"] for s in self.scheduler.list_schedules(GroupName=GROUP)["Schedules"]]
-        return [self.scheduler.get_schedule(GroupName=GROUP, Name=n) for n in names]
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with mock_aws():
-        ddb = boto3.client("dynamodb")
-        names = {"QuotaTable": "push-quota", "PushesTable": "push-records"}
-        for logical_id, spec in tables(load_template()).items():
-            create_table(ddb, names[logical_id], spec)
-        scheduler = boto3.client("scheduler")
-        scheduler.create_schedule_group(Name=GROUP)
-        yield World(Clock(), ddb, scheduler)
-
-
-def ctx(caller: str = ORDERS, key: str | None = "sale-1") -> PushContext:
-    return PushContext(caller=caller, idempotency_scope=caller, idempotency_key=key, deadline=None)
+    with moto_world({"ADMIN_PRINCIPALS": ADMIN}) as world:
+        yield world
 
 
 def req(send_at: str | None, **extra: Any) -> PushRequest:
