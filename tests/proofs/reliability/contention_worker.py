@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing as mp
 import time
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import boto3
 from pydantic import SecretStr
@@ -35,16 +37,64 @@ RECORDS_TABLE = "push-records"
 @dataclass(frozen=True)
 class WorkerPlan:
     dynamodb_url: str
-    upstream_url: str
-    clock_offset: float
-    start_at: float
-    stop_at: float
     limit: int
     interval_ms: int
     timezone: str
+    # Set by `run_across_midnight` once the workers are warm.
+    upstream_url: str = ""
+    clock_offset: float = 0.0
+    start_at: float = 0.0
+    stop_at: float = 0.0
     # Caller budgets (QUOTA_BUDGETS) and the callers a budget worker pushes as, in turn.
     budgets: Mapping[str, int] = field(default_factory=dict)
     callers: tuple[str, ...] = ("contention-test",)
+
+
+@dataclass(frozen=True)
+class MidnightRun:
+    outcomes: Counter[str]  # summed over the workers
+    pushes: list[dict[str, Any]]  # what reached the sandbox
+    upstream_codes: Counter[int]  # the sandbox's answers, by ErrorCode
+
+
+def run_across_midnight(
+    worker: Callable[[WorkerPlan], Counter[str]],
+    plans: Sequence[WorkerPlan],
+    *,
+    sim_start: datetime,
+    seconds: float,
+) -> MidnightRun:
+    """Run `worker` once per plan, each in its own process, for `seconds`, on a simulated clock
+    shared with the sandbox that starts at `sim_start` (a few seconds before a midnight)."""
+    first = plans[0]
+    clock_offset = [0.0]  # set once the workers are warm; read by the sandbox's clock
+    sandbox = contention_sandbox(
+        limit=first.limit,
+        interval_ms=first.interval_ms,
+        timezone=first.timezone,
+        clock_offset=clock_offset,
+    )
+    sandbox.start()
+    try:
+        with mp.get_context("spawn").Pool(len(plans)) as pool:
+            pool.map(warm_up, range(len(plans)))  # imports done before the clock starts
+            real_start = time.time() + 0.3
+            clock_offset[0] = sim_start.timestamp() - real_start
+            timed = [
+                replace(
+                    plan,
+                    upstream_url=sandbox.url,
+                    clock_offset=clock_offset[0],
+                    start_at=real_start,
+                    stop_at=real_start + seconds,
+                )
+                for plan in plans
+            ]
+            outcomes = sum(pool.map(worker, timed), Counter[str]())
+        codes = Counter(int(call["error_code"]) for call in sandbox.calls())
+        return MidnightRun(outcomes, sandbox.pushes(), codes)
+    finally:
+        sandbox.stop()
 
 
 def create_tables(dynamodb_url: str) -> None:

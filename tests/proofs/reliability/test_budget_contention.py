@@ -10,8 +10,6 @@ upstream within the interval. The counts per caller and day are printed.
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
-import time
 from collections import Counter, defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,10 +23,9 @@ from tests.proofs.reliability.contention_worker import (
     APP,
     TABLE,
     WorkerPlan,
-    contention_sandbox,
     create_tables,
+    run_across_midnight,
     run_budget_worker,
-    warm_up,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -46,39 +43,22 @@ UNLISTED = ("arn:aws:iam::123456789012:role/orders", "eventbridge:com.example.bi
 
 def test_budgets_hold_for_every_caller_across_midnight(dynalite_url: str) -> None:
     create_tables(dynalite_url)
-    clock_offset = [0.0]  # set once the workers are warm; read by the sandbox's clock
-    sandbox = contention_sandbox(
-        limit=LIMIT, interval_ms=INTERVAL_MS, timezone=ZONE, clock_offset=clock_offset
-    )
-    sandbox.start()
-    try:
-        with mp.get_context("spawn").Pool(WORKERS) as pool:
-            pool.map(warm_up, range(WORKERS))
-            real_start = time.time() + 0.3
-            sim_start = datetime(2026, 11, 26, 23, 59, 56, tzinfo=ZoneInfo(ZONE)).timestamp()
-            clock_offset[0] = sim_start - real_start
-            callers = (MARKETING, OPS, *UNLISTED)
-            plans = [
-                WorkerPlan(
-                    dynamodb_url=dynalite_url,
-                    upstream_url=sandbox.url,
-                    clock_offset=clock_offset[0],
-                    start_at=real_start,
-                    stop_at=real_start + RUN_SECONDS,
-                    limit=LIMIT,
-                    interval_ms=INTERVAL_MS,
-                    timezone=ZONE,
-                    budgets=BUDGETS,
-                    # each worker starts with another caller, so all of them contend at once
-                    callers=callers[n:] + callers[:n],
-                )
-                for n in range(WORKERS)
-            ]
-            outcomes = sum(pool.map(run_budget_worker, plans), Counter[str]())
-        pushes = sandbox.pushes()
-        upstream_codes = Counter(call["error_code"] for call in sandbox.calls())
-    finally:
-        sandbox.stop()
+    callers = (MARKETING, OPS, *UNLISTED)
+    plans = [
+        WorkerPlan(
+            dynamodb_url=dynalite_url,
+            limit=LIMIT,
+            interval_ms=INTERVAL_MS,
+            timezone=ZONE,
+            budgets=BUDGETS,
+            # each worker starts with another caller, so all of them contend at once
+            callers=callers[n:] + callers[:n],
+        )
+        for n in range(WORKERS)
+    ]
+    sim_start = datetime(2026, 11, 26, 23, 59, 56, tzinfo=ZoneInfo(ZONE))
+    run = run_across_midnight(run_budget_worker, plans, sim_start=sim_start, seconds=RUN_SECONDS)
+    outcomes, pushes, upstream_codes = run.outcomes, run.pushes, run.upstream_codes
     ddb = boto3.client("dynamodb", endpoint_url=dynalite_url)
     item = ddb.get_item(TableName=TABLE, Key={"pk": {"S": f"quota#{APP}"}}, ConsistentRead=True)
 

@@ -9,8 +9,6 @@ sandbox must never have had to answer 90024 / 90047.
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
-import time
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,10 +17,9 @@ import pytest
 
 from tests.proofs.reliability.contention_worker import (
     WorkerPlan,
-    contention_sandbox,
     create_tables,
+    run_across_midnight,
     run_worker,
-    warm_up,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -36,33 +33,15 @@ RUN_SECONDS = 6.0
 
 def test_concurrent_pushes_across_midnight_never_break_the_quota(dynalite_url: str) -> None:
     create_tables(dynalite_url)
-    clock_offset = [0.0]  # set once the workers are warm; read by the sandbox's clock
-    sandbox = contention_sandbox(
-        limit=LIMIT, interval_ms=INTERVAL_MS, timezone=ZONE, clock_offset=clock_offset
+    plan = WorkerPlan(
+        dynamodb_url=dynalite_url, limit=LIMIT, interval_ms=INTERVAL_MS, timezone=ZONE
     )
-    sandbox.start()
-    try:
-        with mp.get_context("spawn").Pool(WORKERS) as pool:
-            pool.map(warm_up, range(WORKERS))  # imports done before the clock starts
-            real_start = time.time() + 0.3
-            # Simulated clock shared by every process: midnight falls mid-run.
-            sim_start = datetime(2026, 11, 26, 23, 59, 57, tzinfo=ZoneInfo(ZONE)).timestamp()
-            clock_offset[0] = sim_start - real_start
-            plan = WorkerPlan(
-                dynamodb_url=dynalite_url,
-                upstream_url=sandbox.url,
-                clock_offset=clock_offset[0],
-                start_at=real_start,
-                stop_at=real_start + RUN_SECONDS,
-                limit=LIMIT,
-                interval_ms=INTERVAL_MS,
-                timezone=ZONE,
-            )
-            outcomes = sum(pool.map(run_worker, [plan] * WORKERS), Counter[str]())
-        pushes = sandbox.pushes()
-        upstream_codes = Counter(call["error_code"] for call in sandbox.calls())
-    finally:
-        sandbox.stop()
+    # Simulated clock shared by every process: midnight falls mid-run.
+    sim_start = datetime(2026, 11, 26, 23, 59, 57, tzinfo=ZoneInfo(ZONE))
+    run = run_across_midnight(
+        run_worker, [plan] * WORKERS, sim_start=sim_start, seconds=RUN_SECONDS
+    )
+    outcomes, pushes, upstream_codes = run.outcomes, run.pushes, run.upstream_codes
 
     times = sorted(float(p["at"]) for p in pushes)
     gaps_ms = [round((b - a) * 1000, 1) for a, b in itertools.pairwise(times)]
