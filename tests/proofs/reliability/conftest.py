@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.dynalite import Dynalite, unavailable_reason
+from tests.proofs.reliability.contention_worker import create_tables
 
 
 @pytest.fixture(scope="module")
@@ -19,3 +20,10 @@ def dynalite_url() -> Iterator[str]:
         yield server.wait_ready()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def ddb_url(dynalite_url: str) -> str:
+    """dynalite with the quota and records tables (`push-quota`, `push-records`)."""
+    create_tables(dynalite_url)
+    return dynalite_url

@@ -97,9 +97,20 @@ def run_across_midnight(
         sandbox.stop()
 
 
+def dynamodb(url: str) -> Any:
+    """A DynamoDB client of the proof's dynalite (any credentials do)."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="ap-southeast-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def create_tables(dynamodb_url: str) -> None:
     """The quota and records tables of template.yaml, in the proof's dynalite."""
-    ddb = boto3.client("dynamodb", endpoint_url=dynamodb_url)
+    ddb = dynamodb(dynamodb_url)
     specs = tables(load_template())
     create_table(ddb, TABLE, specs["QuotaTable"])
     create_table(ddb, RECORDS_TABLE, specs["PushesTable"])
@@ -138,13 +149,7 @@ def _deps(plan: WorkerPlan) -> PushDeps:
         quota_budgets=tuple(plan.budgets.items()),
     )
     creds = AdminCredentials(sdkappid=APP, identifier=IDENTIFIER, key=SecretStr(KEY))
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=plan.dynamodb_url,
-        region_name="ap-southeast-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    ddb = dynamodb(plan.dynamodb_url)
     policy = QuotaPolicy.of(settings)  # what the functions build from the same settings
     store = QuotaStore(ddb, TABLE, str(APP), policy, clock=lambda: time.time() + plan.clock_offset)
     return PushDeps(

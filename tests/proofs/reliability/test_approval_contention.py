@@ -18,14 +18,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 
-from devstack.aws import create_table
-from devstack.template import load_template, tables
 from push_common.errors import GatewayError
 from push_common.identity import Caller
 from push_common.push.approval import approve_push, reject_push, request_approval
@@ -36,6 +33,7 @@ from push_common.quota import QuotaPolicy, QuotaStore
 from push_common.quota_calendar import QuotaCalendar
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
+from tests.proofs.reliability.contention_worker import dynamodb
 from tests.support.push_fakes import CREDS, FakeTimClient
 from tests.support.stack_client import StackProcess, request
 
@@ -47,25 +45,6 @@ APPROVERS = [f"arn:aws:iam::123456789012:role/approver-{n}" for n in range(8)]
 SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
 ROUNDS = 10
 LOSERS = {"not_pending", "idempotency_in_progress"}
-
-
-def dynamodb(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="ap-southeast-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture(scope="module")
-def ddb_url(dynalite_url: str) -> str:
-    client = dynamodb(dynalite_url)
-    specs = tables(load_template())
-    create_table(client, "push-quota", specs["QuotaTable"])
-    create_table(client, "push-records", specs["PushesTable"])
-    return dynalite_url
 
 
 class CountingRecords(PushRecords):

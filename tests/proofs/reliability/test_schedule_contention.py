@@ -16,11 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 
-from devstack.aws import create_table
-from devstack.template import load_template, tables
 from push_common.errors import GatewayError, NotCancellable
 from push_common.identity import Caller
 from push_common.push.dispatch import dispatch
@@ -33,6 +30,7 @@ from push_common.quota_calendar import QuotaCalendar
 from push_common.schedules import Schedules
 from push_common.settings import Settings
 from push_common.tim_client import TimClient
+from tests.proofs.reliability.contention_worker import dynamodb
 from tests.support.push_fakes import CREDS, FakeTimClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -41,25 +39,6 @@ ZONE = ZoneInfo("Asia/Shanghai")
 LIMIT = 12
 CALLER = "arn:aws:iam::123456789012:role/orders"
 SALE = {"audience": {"all": True}, "message": {"text": "Sale starts now"}}
-
-
-def dynamodb(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="ap-southeast-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture(scope="module")
-def ddb_url(dynalite_url: str) -> str:
-    client = dynamodb(dynalite_url)
-    specs = tables(load_template())
-    create_table(client, "push-quota", specs["QuotaTable"])
-    create_table(client, "push-records", specs["PushesTable"])
-    return dynalite_url
 
 
 class NoSchedules:
