@@ -20,6 +20,22 @@ class Sample:
     rss_by_role: dict[str, int] = field(default_factory=dict)  # summed per role()
     rss_by_pid: dict[int, int] = field(default_factory=dict)
     workers: int = 0
+    role_by_pid: dict[int, str] = field(default_factory=dict)
+    fds_by_pid: dict[int, int] = field(default_factory=dict)
+    sockets_by_pid: dict[int, int] = field(default_factory=dict)
+
+    def rss_by_role_of(self, pids: set[int]) -> dict[str, int]:
+        """RSS summed per role over `pids` only (the processes present in two samples)."""
+        out: dict[str, int] = {}
+        for pid in pids:
+            out[self.role_by_pid[pid]] = out.get(self.role_by_pid[pid], 0) + self.rss_by_pid[pid]
+        return out
+
+    def fds_of(self, pids: set[int]) -> int:
+        return sum(self.fds_by_pid[pid] for pid in pids)
+
+    def sockets_of(self, pids: set[int]) -> int:
+        return sum(self.sockets_by_pid[pid] for pid in pids)
 
     def line(self) -> str:
         return (
@@ -79,6 +95,9 @@ def sample(pid: int) -> Sample:
     fds = sockets = count = 0
     by_role: dict[str, int] = {}
     by_pid: dict[int, int] = {}
+    roles: dict[int, str] = {}
+    fds_by_pid: dict[int, int] = {}
+    sockets_by_pid: dict[int, int] = {}
     workers = 0
     for member in process_tree(pid):
         try:
@@ -88,8 +107,21 @@ def sample(pid: int) -> Sample:
             continue
         count += 1
         fds += len(targets)
-        sockets += sum(t.startswith("socket:") for t in targets)
+        sockets_by_pid[member] = sum(t.startswith("socket:") for t in targets)
+        sockets += sockets_by_pid[member]
         by_role[kind] = by_role.get(kind, 0) + rss
         by_pid[member] = rss
+        roles[member] = kind
+        fds_by_pid[member] = len(targets)
         workers += kind == "worker"
-    return Sample(count, sum(by_role.values()), fds, sockets, by_role, by_pid, workers)
+    return Sample(
+        count, sum(by_role.values()), fds, sockets, by_role, by_pid, workers, roles, fds_by_pid,
+        sockets_by_pid,
+    )  # fmt: skip
+
+
+def growth_by_role(first: Sample, last: Sample) -> dict[str, int]:
+    """RSS growth per role over the processes alive in both samples."""
+    both = first.rss_by_pid.keys() & last.rss_by_pid.keys()
+    before, now = first.rss_by_role_of(both), last.rss_by_role_of(both)
+    return {role: now.get(role, 0) - kb for role, kb in before.items()}
