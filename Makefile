@@ -50,7 +50,7 @@ SAM_VENV ?= .venv-sam
 # make deploy PARAMS="TimSecretArn=arn:aws:secretsmanager:... TimRegion=singapore"
 PARAMS ?=
 
-build:  ## docker-free `sam build` (arm64 layer, precompiled .pyc) into .aws-sam/build
+build: dev  ## docker-free `sam build` (arm64 layer, precompiled .pyc and dataclass code) into .aws-sam/build
 	scripts/build.sh
 
 deploy: build  ## sam deploy of the built template (needs AWS credentials; see samconfig.toml)
