@@ -65,14 +65,26 @@ def test_layer_and_functions_share_one_architecture(template: dict[str, Any]) ->
     assert layer["Metadata"]["BuildArchitecture"] == "arm64"
 
 
+# Switches read by libraries, not by Settings (docs/decisions.md §25)
+LIBRARY_SWITCHES = frozenset({"PYDANTIC_DISABLE_PLUGINS"})
+
+
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)
 def test_every_env_var_is_powertools_or_a_setting(specs: dict[str, FunctionSpec], logical_id):
     unknown = {
         name
         for name in specs[logical_id].environment
-        if not name.startswith("POWERTOOLS_") and name not in SETTINGS_VARS
+        if not name.startswith("POWERTOOLS_")
+        and name not in SETTINGS_VARS
+        and name not in LIBRARY_SWITCHES
     }
     assert unknown == set()
+
+
+@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+def test_pydantic_plugins_are_off(specs: dict[str, FunctionSpec], logical_id: str) -> None:
+    # docs/decisions.md §25: no entry-point scan on the first validator of a cold start
+    assert specs[logical_id].environment["PYDANTIC_DISABLE_PLUGINS"] == "1"
 
 
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)

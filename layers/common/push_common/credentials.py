@@ -5,7 +5,8 @@ Secret shape (docs/architecture.md §5):
 Errors never carry the secret's value: only the names of the fields that are wrong.
 """
 
-from __future__ import annotations
+# Models: no `from __future__ import annotations`, so pydantic need not evaluate annotation
+# strings when each class is created on a cold start (docs/decisions.md §26).
 
 from typing import Any
 

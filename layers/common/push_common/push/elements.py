@@ -1,6 +1,7 @@
 """Typed message elements (docs/upstream.md §4): snake_case in, every wire field covered."""
 
-from __future__ import annotations
+# Models: no `from __future__ import annotations`, so pydantic need not evaluate annotation
+# strings when each class is created on a cold start (docs/decisions.md §26).
 
 from typing import Annotated, Literal
 

@@ -1,7 +1,8 @@
 """The simplified push request of docs/architecture.md §3.1 (and the EventBridge
 `Push Requested` detail)."""
 
-from __future__ import annotations
+# Models: no `from __future__ import annotations`, so pydantic need not evaluate annotation
+# strings when each class is created on a cold start (docs/decisions.md §26).
 
 import re
 from datetime import UTC, datetime
