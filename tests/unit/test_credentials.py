@@ -8,13 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 from pydantic import ValidationError
 
-from push_common import caches
+from push_common import caches, clients
 from push_common.credentials import AdminCredentials, get_admin_credentials
 from push_common.errors import DependencyUnavailable, GatewayError, SecretInvalid
 
@@ -124,16 +122,14 @@ def test_malformed_secret_names_the_problem_not_the_value(
     assert KEY not in rendered and "1234567" not in rendered and "01400000000" not in rendered
 
 
-def raise_wrapped(cause: Exception) -> Any:
-    """Fail the way Powertools does: GetParameterError raised while handling the SDK error."""
+class FailingSecrets:
+    """A Secrets Manager client whose every read fails with `cause` (as botocore raises it)."""
 
-    def get_secret(*args: Any, **kwargs: Any) -> Any:
-        try:
-            raise cause
-        except Exception as exc:
-            raise GetParameterError(str(exc))  # noqa: B904  (implicit __context__, as Powertools)
+    def __init__(self, cause: Exception) -> None:
+        self.cause = cause
 
-    return get_secret
+    def get_secret_value(self, **_: Any) -> Any:
+        raise self.cause
 
 
 def client_error(code: str, http_status: int = 400) -> ClientError:
@@ -155,7 +151,7 @@ def client_error(code: str, http_status: int = 400) -> ClientError:
     ids=["throttled", "internal", "5xx", "endpoint"],
 )
 def test_transient_aws_failures_are_503(monkeypatch: pytest.MonkeyPatch, cause: Exception) -> None:
-    monkeypatch.setattr(parameters, "get_secret", raise_wrapped(cause))
+    monkeypatch.setattr(clients, "secretsmanager", lambda: FailingSecrets(cause))
     with pytest.raises(DependencyUnavailable) as caught:
         get_admin_credentials()
     assert (caught.value.status, caught.value.code, caught.value.retry_after) == (
@@ -169,7 +165,7 @@ def test_transient_aws_failures_are_503(monkeypatch: pytest.MonkeyPatch, cause: 
     "cause", [client_error("AccessDeniedException"), client_error("DecryptionFailure")]
 )
 def test_permanent_aws_failures_are_500(monkeypatch: pytest.MonkeyPatch, cause: Exception) -> None:
-    monkeypatch.setattr(parameters, "get_secret", raise_wrapped(cause))
+    monkeypatch.setattr(clients, "secretsmanager", lambda: FailingSecrets(cause))
     with pytest.raises(GatewayError) as caught:
         get_admin_credentials()
     assert (caught.value.status, caught.value.code) == (500, "secret_invalid")
@@ -190,3 +186,17 @@ def test_validation_errors_hide_the_input() -> None:
     with pytest.raises(ValidationError) as caught:
         AdminCredentials.model_validate({"sdkappid": "01400000000", "identifier": "a", "key": KEY})
     assert "01400000000" not in str(caught.value)
+
+
+def test_a_binary_secret_is_not_a_json_object(secrets_manager: Any) -> None:
+    secrets_manager.create_secret(Name=SECRET_ID, SecretBinary=json.dumps(GOOD).encode())
+    with pytest.raises(SecretInvalid) as caught:
+        get_admin_credentials()
+    assert "not a JSON object" in caught.value.detail
+
+
+def test_a_failed_read_is_not_cached(secrets_manager: Any) -> None:
+    with pytest.raises(SecretInvalid):
+        get_admin_credentials()  # not there yet
+    store(secrets_manager, GOOD)
+    assert get_admin_credentials().identifier == "administrator"

@@ -83,7 +83,7 @@ def test_the_push_primers_build_clients_without_reading_the_secret(
     def no_secret(*_: Any, **__: Any) -> Any:
         raise AssertionError("the secret must not be read before the snapshot")
 
-    monkeypatch.setattr("push_common.credentials.parameters.get_secret", no_secret)
+    monkeypatch.setattr("push_common.credentials._read", no_secret)
     snapstart.install(event_api.prime)
     snapstart.before_snapshot()
     for built in (clients.dynamodb, clients.secretsmanager, clients.eventbridge, get_tim_client):
@@ -120,12 +120,16 @@ def test_after_restore_really_empties_the_pools() -> None:
 def test_after_restore_forgets_clock_bearing_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     cleared: list[str] = []
     monkeypatch.setattr(caches, "_timed", [lambda: cleared.append("timed")])
-    monkeypatch.setattr(
-        "aws_lambda_powertools.utilities.parameters.clear_caches",
-        lambda: cleared.append("secrets"),
-    )
     snapstart.after_restore()
-    assert cleared == ["secrets", "timed"]
+    assert cleared == ["timed"]
+
+
+def test_the_cached_secret_is_among_the_clock_bearing_caches() -> None:
+    from push_common import credentials
+
+    credentials._last = credentials._Read("s", {"k": 1}, 0.0)
+    caches.clear_timed()
+    assert credentials._last is None
 
 
 def test_after_restore_drops_minted_usersigs_but_keeps_the_cache_object() -> None:

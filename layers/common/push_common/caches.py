@@ -38,21 +38,15 @@ def register_renewal[F: Callable[[], Any]](renew: F) -> F:
 
 def clear_all() -> None:
     """Reset settings, clients, cached secrets and UserSigs of this process."""
-    from aws_lambda_powertools.utilities import parameters
-
     from push_common.settings import get_settings
 
     get_settings.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     for clear in _clearers:
         clear()
 
 
 def clear_timed() -> None:
     """Forget every cached value that carries a clock reading (secrets, sigs, names, pacing)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     for clear in _timed:
         clear()
 

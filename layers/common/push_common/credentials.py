@@ -8,15 +8,12 @@ Errors never carry the secret's value: only the names of the fields that are wro
 # Models: no `from __future__ import annotations`, so pydantic need not evaluate annotation
 # strings when each class is created on a cold start (docs/decisions.md §26).
 
+import json
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from aws_lambda_powertools.utilities.parameters.exceptions import (
-    GetParameterError,
-    TransformParameterError,
-)
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from push_common import caches, clients
@@ -54,47 +51,50 @@ def get_admin_credentials(*, force_refresh: bool = False) -> AdminCredentials:
     """The admin credentials, cached for `SECRET_MAX_AGE_SECONDS`; `force_refresh` re-reads."""
     settings = get_settings()
     name = settings.tim_secret_id
-    _use_shared_client()
-    try:
-        raw: Any = parameters.get_secret(
-            name,
-            transform="json",
-            max_age=settings.secret_max_age_seconds,
-            force_fetch=force_refresh,
-        )
-    except TransformParameterError:
-        raise SecretInvalid(f"secret {name} is not a JSON object") from None
-    except GetParameterError as exc:
-        raise _read_failure(name, exc.__cause__ or exc.__context__) from None
+    raw = _read(name, settings.secret_max_age_seconds, force_refresh)
     return _parse(name, raw)
 
 
-_installed: parameters.SecretsProvider | None = None
+@dataclass(frozen=True)
+class _Read:
+    name: str
+    value: Any  # the secret's JSON, as read
+    at: float  # time.monotonic() when read
 
 
-def _use_shared_client() -> None:
-    """Back Powertools' secret cache with our client (shared session, our timeouts).
-
-    Left alone, Powertools builds its own boto3 session on first use: a second load of the
-    service models on every cold start. A provider someone else installed (tests) is kept.
-    """
-    global _installed
-    if "secrets" not in DEFAULT_PROVIDERS:
-        _installed = parameters.SecretsProvider(boto3_client=clients.secretsmanager())
-        DEFAULT_PROVIDERS["secrets"] = _installed
+# Our own max-age cache rather than Powertools' parameters utility: that package imports every
+# provider it has (SSM, AppConfig, DynamoDB and boto3.dynamodb.conditions) on each cold start to
+# read one secret (docs/decisions.md §27).
+_last: _Read | None = None
 
 
-@caches.register
-def _forget_shared_client() -> None:
-    global _installed
-    if _installed is not None and DEFAULT_PROVIDERS.get("secrets") is _installed:
-        del DEFAULT_PROVIDERS["secrets"]
-    _installed = None
+def _read(name: str, max_age_seconds: int, force_refresh: bool) -> Any:
+    global _last
+    now = time.monotonic()
+    cached = None if force_refresh else _last
+    if cached is not None and cached.name == name and now - cached.at < max_age_seconds:
+        return cached.value
+    try:
+        answer = clients.secretsmanager().get_secret_value(SecretId=name)
+    except (ClientError, BotoCoreError) as exc:
+        raise _read_failure(name, exc) from None
+    try:
+        value = json.loads(answer["SecretString"])
+    except (KeyError, ValueError):  # a binary secret, or text that is not JSON
+        raise SecretInvalid(f"secret {name} is not a JSON object") from None
+    _last = _Read(name, value, now)
+    return value
+
+
+@caches.register_timed
+def _forget_secret() -> None:
+    global _last
+    _last = None
 
 
 def prepare_reader() -> None:
     """Build the secret reader without reading anything (primes a SnapStart snapshot)."""
-    _use_shared_client()
+    clients.secretsmanager()
 
 
 def _read_failure(name: str, cause: BaseException | None) -> GatewayError:

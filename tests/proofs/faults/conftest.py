@@ -15,9 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from botocore.config import Config
 from botocore.retries import standard
 
 from devstack.aws import MotoServer, create_table
@@ -48,21 +45,6 @@ def aws_proxy(moto_url: str) -> Iterator[FaultyAws]:
     proxy = FaultyAws(moto_url).start()
     yield proxy
     proxy.stop()
-
-
-@pytest.fixture(scope="session")
-def secrets_client(aws_proxy: FaultyAws) -> Any:
-    # Built once: a new boto3 Session per test (what clearing Powertools' providers leads to)
-    # costs ~0.5 s of model loading; the provider's caching and force_fetch stay the real ones.
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3})
-    return boto3.client(
-        "secretsmanager",
-        endpoint_url=aws_proxy.url,
-        region_name="ap-southeast-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=config,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +80,6 @@ def fault_env(
     moto_url: str,
     aws_proxy: FaultyAws,
     sandbox: UpstreamSandbox,
-    secrets_client: Any,
 ) -> Iterator[None]:
     provision(moto_url)
     aws_proxy.clear()
@@ -114,7 +95,6 @@ def fault_env(
     level = gateway_logger.log_level
     gateway_logger.setLevel(logging.DEBUG)  # the per-attempt line carries the (redacted) URL
     caches.clear_all()
-    DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=secrets_client)
     yield
     gateway_logger.setLevel(level)
     caches.clear_all()
