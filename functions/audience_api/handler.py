@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from push_common import coldstart
 from push_common.audience import models, names, service
 from push_common.audience.rules import parse_accounts_query
 from push_common.audience.validation import validate_model
 from push_common.body import decode_json_object
 from push_common.edge.http import ApiGatewayResponse, json_response
 from push_common.edge.router import HttpRequest, Router
-from push_common.observability import count, logger, metrics
+from push_common.observability import (
+    LambdaContext,
+    correlation_paths,
+    count,
+    logger,
+    metrics,
+)
 from push_common.settings import get_settings
 from push_common.tim_caller import DeadlineCaller
 from push_common.tim_client import get_tim_client
@@ -94,3 +98,6 @@ def _client(request: HttpRequest) -> DeadlineCaller:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("Requests")
     return app.resolve(event, context)
+
+
+coldstart.end()  # the last line: the init phase is over (docs/decisions.md §28)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from push_common import snapstart
+from push_common import coldstart, snapstart
 from push_common.edge.http import (
     ApiGatewayResponse,
     idempotency_key,
@@ -16,7 +13,13 @@ from push_common.edge.http import (
     stored_response,
 )
 from push_common.edge.router import HttpRequest, Router
-from push_common.observability import count, logger, metrics
+from push_common.observability import (
+    LambdaContext,
+    correlation_paths,
+    count,
+    logger,
+    metrics,
+)
 from push_common.push.deps import default_deps, prime
 from push_common.push.http_api import (
     handle_approve,
@@ -138,3 +141,6 @@ def _push_id(request: HttpRequest) -> str:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("Requests")
     return app.resolve(event, context)
+
+
+coldstart.end()  # the last line: the init phase is over (docs/decisions.md §28)

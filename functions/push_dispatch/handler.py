@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from push_common.observability import count, logger, metrics
+from push_common import coldstart
+from push_common.observability import LambdaContext, count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.dispatch import dispatch, parse_dispatch
 
@@ -22,3 +21,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"outcome": "invalid_event"}
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 1.0
     return dispatch(push_id, default_deps(), deadline=deadline)
+
+
+coldstart.end()  # the last line: the init phase is over (docs/decisions.md §28)

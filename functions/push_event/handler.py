@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from push_common import snapstart
-from push_common.observability import count, logger, metrics
+from push_common import coldstart, snapstart
+from push_common.observability import (
+    LambdaContext,
+    correlation_paths,
+    count,
+    logger,
+    metrics,
+)
 from push_common.push import event_api
 from push_common.push.deps import default_deps
 from push_common.push.event_api import handle_push_requested, parse_push_requested
@@ -36,3 +39,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 1.0
     request = parse_push_requested(event, own_account(context))
     return handle_push_requested(request, default_deps(), deadline=deadline)
+
+
+coldstart.end()  # the last line: the init phase is over (docs/decisions.md §28)

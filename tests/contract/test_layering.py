@@ -59,6 +59,7 @@ LEVELS: tuple[dict[str, tuple[str, ...]], ...] = (
             "push_common.body",
             "push_common.caches",
             "push_common.clients",
+            "push_common.coldstart",
             "push_common.dataclass_code",
             "push_common.errors",
             "push_common.identity",

@@ -9,7 +9,21 @@ from __future__ import annotations
 import os
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# Handlers take these from here, so that their first import is push_common.coldstart
+__all__ = [
+    "LambdaContext",
+    "correlation_paths",
+    "count",
+    "count_by",
+    "gauge",
+    "logger",
+    "metrics",
+    "timing",
+]
 
 logger = Logger()
 # The template sets the namespace; the fallback keeps a bare environment from failing every flush.

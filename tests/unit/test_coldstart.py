@@ -1,0 +1,80 @@
+"""A handler's init phase (push_common.coldstart, docs/decisions.md §28).
+
+Every handler imports `push_common.coldstart` before anything that costs (Powertools, pydantic,
+boto3) and calls `coldstart.end()` as its last statement: the collector is paused while the
+handler imports, and on again, with the import's objects frozen, once it has.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = sorted((ROOT / "functions").glob("*/handler.py"))
+STDLIB = frozenset({"__future__", "time", "typing"})
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_coldstart_is_the_first_costly_import_and_end_the_last_statement(handler: Path) -> None:
+    body = ast.parse(handler.read_text(encoding="utf-8")).body
+    imports = [node for node in body if isinstance(node, ast.Import | ast.ImportFrom)]
+    costly = [
+        node
+        for node in imports
+        if not (isinstance(node, ast.ImportFrom) and node.module in STDLIB)
+        and not (isinstance(node, ast.Import) and node.names[0].name in STDLIB)
+    ]
+    first = costly[0]
+    assert isinstance(first, ast.ImportFrom) and first.module == "push_common"
+    assert "coldstart" in {alias.name for alias in first.names}
+    last = body[-1]
+    assert isinstance(last, ast.Expr) and ast.unparse(last.value) == "coldstart.end()"
+
+
+CHILD = """
+import gc, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+seen = {}
+import push_common.coldstart as coldstart
+seen["paused_while_importing"] = not gc.isenabled()
+spec.loader.exec_module(module)
+seen["enabled_after"] = gc.isenabled()
+seen["frozen"] = gc.get_freeze_count()
+coldstart.end()  # a second end (another handler in the same process) changes nothing
+seen["frozen_again"] = gc.get_freeze_count()
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_importing_a_handler_pauses_the_collector_then_freezes_and_restarts_it(
+    handler: Path,
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(handler)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"POWERTOOLS_METRICS_NAMESPACE": "test", "PATH": "/usr/bin:/bin"},
+    )
+    seen = json.loads(out.stdout)
+    assert seen["paused_while_importing"] is True
+    assert seen["enabled_after"] is True
+    assert seen["frozen"] > 10_000  # everything the import made
+    assert seen["frozen_again"] == seen["frozen"]
+
+
+def test_a_process_that_had_the_collector_off_keeps_it_off() -> None:
+    code = (
+        "import gc; gc.disable(); import push_common.coldstart as c; c.end(); "
+        "print(gc.isenabled(), gc.get_freeze_count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "0"]
