@@ -54,10 +54,16 @@ def measure(stack: BenchStack) -> list[Figure]:
         quota_pk = seed_quota(env)["pk"]["S"] if function != "audience_api" else ""
         first_fn, first_bare = _pair(function, env, quota_pk)
         imp_fn, imp_bare = _pair(function, {**env, "BENCH_IMPORT_ONLY": "1"}, quota_pk)
+        phased = {**env, "BENCH_BARE_INIT_PHASE": "1"}
+        first_phased = count(["bench.bare_cold", function, f"ir-bare-{uuid.uuid4()}", quota_pk],
+                             phased, function)  # fmt: skip
         figures += [
             Figure(f"instructions {function}: cold 1st response / bare", first_fn / 1e6, "M Ir",
                    FIRST_LIMIT, first_bare / 1e6, "callgrind, whole process"),
             Figure(f"instructions {function}: handler import / bare import", imp_fn / 1e6,
                    "M Ir", IMPORT_LIMIT, imp_bare / 1e6, "callgrind, exec to import done"),
+            Figure(f"instructions {function}: cold 1st response / bare with init phase",
+                   first_fn / 1e6, "M Ir", None, first_phased / 1e6,
+                   "info: the bare script importing as the handlers do (docs/decisions.md §28)"),
         ]  # fmt: skip
     return figures

@@ -83,7 +83,7 @@ def test_the_push_primers_build_clients_without_reading_the_secret(
     def no_secret(*_: Any, **__: Any) -> Any:
         raise AssertionError("the secret must not be read before the snapshot")
 
-    monkeypatch.setattr("push_common.credentials._read", no_secret)
+    monkeypatch.setattr("push_common.credentials._fetch", no_secret)
     snapstart.install(event_api.prime)
     snapstart.before_snapshot()
     for built in (clients.dynamodb, clients.secretsmanager, clients.eventbridge, get_tim_client):
@@ -127,7 +127,8 @@ def test_after_restore_forgets_clock_bearing_caches(monkeypatch: pytest.MonkeyPa
 def test_the_cached_secret_is_among_the_clock_bearing_caches() -> None:
     from push_common import credentials
 
-    credentials._last = credentials._Read("s", {"k": 1}, 0.0)
+    creds = credentials.AdminCredentials(sdkappid=1, identifier="a", key="k")
+    credentials._last = credentials._Read("s", creds, 0.0)
     caches.clear_timed()
     assert credentials._last is None
 

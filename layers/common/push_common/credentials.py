@@ -49,16 +49,26 @@ class AdminCredentials(BaseModel):
 
 def get_admin_credentials(*, force_refresh: bool = False) -> AdminCredentials:
     """The admin credentials, cached for `SECRET_MAX_AGE_SECONDS`; `force_refresh` re-reads."""
+    global _last
     settings = get_settings()
     name = settings.tim_secret_id
-    raw = _read(name, settings.secret_max_age_seconds, force_refresh)
-    return _parse(name, raw)
+    now = time.monotonic()
+    cached = None if force_refresh else _last
+    if (
+        cached is not None
+        and cached.name == name
+        and now - cached.at < settings.secret_max_age_seconds
+    ):
+        return cached.credentials
+    credentials = _parse(name, _fetch(name))
+    _last = _Read(name, credentials, now)  # only a read that parsed is kept
+    return credentials
 
 
 @dataclass(frozen=True)
 class _Read:
     name: str
-    value: Any  # the secret's JSON, as read
+    credentials: AdminCredentials
     at: float  # time.monotonic() when read
 
 
@@ -68,22 +78,16 @@ class _Read:
 _last: _Read | None = None
 
 
-def _read(name: str, max_age_seconds: int, force_refresh: bool) -> Any:
-    global _last
-    now = time.monotonic()
-    cached = None if force_refresh else _last
-    if cached is not None and cached.name == name and now - cached.at < max_age_seconds:
-        return cached.value
+def _fetch(name: str) -> Any:
+    """The secret's JSON value, read from Secrets Manager now."""
     try:
         answer = clients.secretsmanager().get_secret_value(SecretId=name)
     except (ClientError, BotoCoreError) as exc:
         raise _read_failure(name, exc) from None
     try:
-        value = json.loads(answer["SecretString"])
+        return json.loads(answer["SecretString"])
     except (KeyError, ValueError):  # a binary secret, or text that is not JSON
         raise SecretInvalid(f"secret {name} is not a JSON object") from None
-    _last = _Read(name, value, now)
-    return value
 
 
 @caches.register_timed
