@@ -17,10 +17,12 @@ import time
 
 # BENCH_BARE_INIT_PHASE=1 (an info figure of bench/instructions.py, never the baseline of record):
 # the same script, its imports made the way the handlers make theirs (push_common.coldstart:
-# collector paused, precompiled dataclass code), to show what is left of the functions' own cost
+# collector paused, precompiled dataclass code, imports on a thread of their own), to show what is left of the functions' own cost
 # once the shared libraries' import is made equally cheap.
 if os.environ.get("BENCH_BARE_INIT_PHASE"):
     from push_common import coldstart
+
+    coldstart.preload("boto3", "TLSSigAPIv2", "urllib3", "pydantic")
 
 import boto3
 import TLSSigAPIv2

@@ -64,6 +64,6 @@ def measure(stack: BenchStack) -> list[Figure]:
                    "M Ir", IMPORT_LIMIT, imp_bare / 1e6, "callgrind, exec to import done"),
             Figure(f"instructions {function}: cold 1st response / bare with init phase",
                    first_fn / 1e6, "M Ir", None, first_phased / 1e6,
-                   "info: the bare script importing as the handlers do (docs/decisions.md §28)"),
+                   "the bare script importing as the handlers do, docs/decisions.md §28"),
         ]  # fmt: skip
     return figures

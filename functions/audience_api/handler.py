@@ -8,6 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from push_common import coldstart
+
+# The handler's own modules, on a fresh stack (docs/decisions.md §29); the imports below
+# then find them loaded.
+coldstart.preload(
+    "push_common.audience.models",
+    "push_common.audience.names",
+    "push_common.audience.rules",
+    "push_common.audience.service",
+    "push_common.audience.validation",
+    "push_common.body",
+    "push_common.edge.http",
+    "push_common.edge.router",
+    "push_common.observability",
+    "push_common.settings",
+    "push_common.tim_caller",
+    "push_common.tim_client",
+)
+
 from push_common.audience import models, names, service
 from push_common.audience.rules import parse_accounts_query
 from push_common.audience.validation import validate_model

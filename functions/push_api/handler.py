@@ -6,6 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from push_common import coldstart, snapstart
+
+# The handler's own modules, on a fresh stack (docs/decisions.md §29); the imports below
+# then find them loaded.
+coldstart.preload(
+    "push_common.edge.http",
+    "push_common.edge.router",
+    "push_common.observability",
+    "push_common.push.deps",
+    "push_common.push.http_api",
+    "push_common.push.service",
+)
+
 from push_common.edge.http import (
     ApiGatewayResponse,
     idempotency_key,

@@ -6,6 +6,15 @@ import time
 from typing import Any
 
 from push_common import coldstart
+
+# The handler's own modules, on a fresh stack (docs/decisions.md §29); the imports below
+# then find them loaded.
+coldstart.preload(
+    "push_common.observability",
+    "push_common.push.deps",
+    "push_common.push.dispatch",
+)
+
 from push_common.observability import LambdaContext, count, logger, metrics
 from push_common.push.deps import default_deps
 from push_common.push.dispatch import dispatch, parse_dispatch

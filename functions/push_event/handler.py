@@ -6,6 +6,16 @@ import time
 from typing import Any
 
 from push_common import coldstart, snapstart
+
+# The handler's own modules, on a fresh stack (docs/decisions.md §29); the imports below
+# then find them loaded.
+coldstart.preload(
+    "push_common.observability",
+    "push_common.push.deps",
+    "push_common.push.event_api",
+    "push_common.settings",
+)
+
 from push_common.observability import (
     LambdaContext,
     correlation_paths,

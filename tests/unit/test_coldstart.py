@@ -1,8 +1,9 @@
-"""A handler's init phase (push_common.coldstart, docs/decisions.md §28).
+"""A handler's init phase (push_common.coldstart, docs/decisions.md §28, §29).
 
 Every handler imports `push_common.coldstart` before anything that costs (Powertools, pydantic,
-boto3) and calls `coldstart.end()` as its last statement: the collector is paused while the
-handler imports, and on again, with the import's objects frozen, once it has.
+boto3), preloads its own modules on a thread of their own, and calls `coldstart.end()` as its
+last statement: the collector is paused while the handler imports, and on again, with the
+import's objects frozen, once it has.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def test_coldstart_is_the_first_costly_import_and_end_the_last_statement(handler
     first = costly[0]
     assert isinstance(first, ast.ImportFrom) and first.module == "push_common"
     assert "coldstart" in {alias.name for alias in first.names}
+    after = body[body.index(first) + 1]
+    assert isinstance(after, ast.Expr) and ast.unparse(after.value).startswith("coldstart.preload(")
     last = body[-1]
     assert isinstance(last, ast.Expr) and ast.unparse(last.value) == "coldstart.end()"
 
@@ -42,9 +45,20 @@ import gc, importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 seen = {}
+import threading
 import push_common.coldstart as coldstart
 seen["paused_while_importing"] = not gc.isenabled()
+preload, loaded = coldstart.preload, {}
+
+def recording_preload(*modules):
+    preload(*modules)
+    loaded["after_preload"] = set(sys.modules)
+    loaded["threads"] = threading.active_count()
+
+coldstart.preload = recording_preload
 spec.loader.exec_module(module)
+seen["imported_after_preload"] = sorted(set(sys.modules) - loaded["after_preload"])
+seen["threads_after_preload"] = loaded["threads"]
 seen["enabled_after"] = gc.isenabled()
 seen["frozen"] = gc.get_freeze_count()
 coldstart.end()  # a second end (another handler in the same process) changes nothing
@@ -66,9 +80,19 @@ def test_importing_a_handler_pauses_the_collector_then_freezes_and_restarts_it(
     )
     seen = json.loads(out.stdout)
     assert seen["paused_while_importing"] is True
+    # every module of the handler came from the preload thread, which has ended
+    assert seen["imported_after_preload"] == [], seen["imported_after_preload"]
+    assert seen["threads_after_preload"] == 1
     assert seen["enabled_after"] is True
     assert seen["frozen"] > 10_000  # everything the import made
     assert seen["frozen_again"] == seen["frozen"]
+
+
+def test_a_failing_preload_raises_in_the_importing_thread() -> None:
+    from push_common import coldstart
+
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        coldstart.preload("push_common.body", "push_common.no_such_module")
 
 
 def test_a_process_that_had_the_collector_off_keeps_it_off() -> None:
