@@ -41,7 +41,7 @@ start=$SECONDS
 
 # Dataclass methods are compiled at import too (~1 ms a class); record them into the layer.
 # It needs a Python that can load the layer's packages: the dev venv's (make build runs make dev).
-.venv/bin/python scripts/dataclass_code.py
+"${VENV:-.venv}/bin/python" scripts/dataclass_code.py
 
 rm -f "$BUILD_DIR"/CommonLayer/python/{pyproject.toml,requirements.txt}  # build inputs, not code
 if compgen -G "$BUILD_DIR/CommonLayer/python/boto*" >/dev/null; then

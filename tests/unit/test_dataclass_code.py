@@ -143,3 +143,11 @@ def test_every_dataclass_a_cold_handler_import_creates_is_served_from_the_record
     counts = json.loads(out.stdout)
     assert counts["misses"] == 0, counts
     assert counts["hits"] >= 40, counts  # ours, pydantic's and annotated_types'
+
+
+def test_installing_while_recording_does_not_stop_the_recording(tmp_path: Path) -> None:
+    path = recorded(tmp_path)  # an earlier build's file
+    with dataclass_code.recording() as seen:
+        assert dataclass_code.install(path) is None
+        make_point()
+    assert len(seen) == 1

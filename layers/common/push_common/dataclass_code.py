@@ -3,7 +3,7 @@
 `@dataclass` writes each class's `__init__`, `__repr__`, `__eq__` (and `__setattr__`, `__hash__`
 when frozen) as source text and compiles it with `exec` at import: about 1 ms of CPU per class,
 which `.pyc` files cannot save. A cold push creates ~75 of them (ours, pydantic's and
-annotated_types'), a sixth of the handler's import. `make build` records the compiled code of
+annotated_types'), about 8 % of the handler's import. `make build` records the compiled code of
 every such text in the layer (`record`); `install` makes `dataclasses` run that code instead of
 compiling the identical text again. A text that is not recorded (another Python, another
 version of a package, a class the recording did not import) compiles as before, so the cache
@@ -18,7 +18,7 @@ import dataclasses
 import importlib.util
 import marshal
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import CodeType
@@ -26,9 +26,6 @@ from typing import Any
 
 CACHE_FILE = Path(__file__).with_name("dataclass_code.bin")  # written into the built layer only
 _FILENAME = "<string>"  # what exec(text) compiles under, so tracebacks read the same
-
-Exec = Callable[..., None]
-
 
 def _stamp() -> tuple[bytes, int]:
     return importlib.util.MAGIC_NUMBER, sys.flags.optimize
@@ -71,9 +68,9 @@ def load(path: Path = CACHE_FILE) -> dict[str, CodeType] | None:
 
 def install(path: Path = CACHE_FILE) -> _CachedExec | None:
     """Serve recorded dataclass code from `path`, if it holds any for this interpreter."""
-    current = getattr(dataclasses, "exec", None)
-    if isinstance(current, _CachedExec):
-        return current
+    current = vars(dataclasses).get("exec")
+    if current is not None:  # installed already, or `recording()` is collecting: leave it
+        return current if isinstance(current, _CachedExec) else None
     codes = load(path)
     if codes is None:
         return None
