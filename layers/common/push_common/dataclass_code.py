@@ -27,6 +27,7 @@ from typing import Any
 CACHE_FILE = Path(__file__).with_name("dataclass_code.bin")  # written into the built layer only
 _FILENAME = "<string>"  # what exec(text) compiles under, so tracebacks read the same
 
+
 def _stamp() -> tuple[bytes, int]:
     return importlib.util.MAGIC_NUMBER, sys.flags.optimize
 
