@@ -11,18 +11,32 @@ PROC = Path("/proc")
 
 @dataclass(frozen=True)
 class Sample:
-    """One reading across a process tree."""
+    """One reading across a process tree, per process; the totals are derived from it."""
 
-    processes: int
-    rss_kb: int
-    fds: int
-    sockets: int
-    rss_by_role: dict[str, int] = field(default_factory=dict)  # summed per role()
-    rss_by_pid: dict[int, int] = field(default_factory=dict)
-    workers: int = 0
-    role_by_pid: dict[int, str] = field(default_factory=dict)
+    rss_by_pid: dict[int, int] = field(default_factory=dict)  # KB
+    role_by_pid: dict[int, str] = field(default_factory=dict)  # role()
     fds_by_pid: dict[int, int] = field(default_factory=dict)
     sockets_by_pid: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def processes(self) -> int:
+        return len(self.rss_by_pid)
+
+    @property
+    def workers(self) -> int:
+        return sum(kind == "worker" for kind in self.role_by_pid.values())
+
+    @property
+    def rss_kb(self) -> int:
+        return sum(self.rss_by_pid.values())
+
+    @property
+    def fds(self) -> int:
+        return sum(self.fds_by_pid.values())
+
+    @property
+    def sockets(self) -> int:
+        return sum(self.sockets_by_pid.values())
 
     def rss_by_role_of(self, pids: set[int]) -> dict[str, int]:
         """RSS summed per role over `pids` only (the processes present in two samples)."""
@@ -92,32 +106,21 @@ def role(pid: int, root: int) -> str:
 
 def sample(pid: int) -> Sample:
     """RSS, open file descriptors and sockets summed over the tree rooted at `pid`."""
-    fds = sockets = count = 0
-    by_role: dict[str, int] = {}
-    by_pid: dict[int, int] = {}
-    roles: dict[int, str] = {}
+    rss_by_pid: dict[int, int] = {}
+    role_by_pid: dict[int, str] = {}
     fds_by_pid: dict[int, int] = {}
     sockets_by_pid: dict[int, int] = {}
-    workers = 0
     for member in process_tree(pid):
         try:
             targets = _fd_targets(member)
             rss, kind = _rss_kb(member), role(member, pid)
         except OSError:  # exited meanwhile
             continue
-        count += 1
-        fds += len(targets)
-        sockets_by_pid[member] = sum(t.startswith("socket:") for t in targets)
-        sockets += sockets_by_pid[member]
-        by_role[kind] = by_role.get(kind, 0) + rss
-        by_pid[member] = rss
-        roles[member] = kind
+        rss_by_pid[member] = rss
+        role_by_pid[member] = kind
         fds_by_pid[member] = len(targets)
-        workers += kind == "worker"
-    return Sample(
-        count, sum(by_role.values()), fds, sockets, by_role, by_pid, workers, roles, fds_by_pid,
-        sockets_by_pid,
-    )  # fmt: skip
+        sockets_by_pid[member] = sum(t.startswith("socket:") for t in targets)
+    return Sample(rss_by_pid, role_by_pid, fds_by_pid, sockets_by_pid)
 
 
 def growth_by_role(first: Sample, last: Sample) -> dict[str, int]:

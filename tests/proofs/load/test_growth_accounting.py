@@ -6,12 +6,7 @@ from tests.proofs.load.procstats import Sample, growth_by_role
 
 
 def reading(rss: dict[int, int], roles: dict[int, str]) -> Sample:
-    by_role: dict[str, int] = {}
-    for pid, kb in rss.items():
-        by_role[roles[pid]] = by_role.get(roles[pid], 0) + kb
-    workers = sum(roles[pid] == "worker" for pid in rss)
-    return Sample(len(rss), sum(rss.values()), 10 * len(rss), 0, by_role, rss, workers,
-                  {pid: roles[pid] for pid in rss}, dict.fromkeys(rss, 10),
+    return Sample(rss, {pid: roles[pid] for pid in rss}, dict.fromkeys(rss, 10),
                   dict.fromkeys(rss, 0))  # fmt: skip
 
 
