@@ -20,22 +20,11 @@ sys.path.insert(0, str(ROOT))
 from bench.lambda_layout import BUILD, LAYER_PYTHON, OVERLAY, RUNTIME, prepare  # noqa: E402
 
 CHILD = """
-import importlib, importlib.util, pkgutil, sys
+import sys
 from pathlib import Path
 from push_common import dataclass_code
 
-dataclass_code.uninstall()  # a file left by an earlier build must not hide what is recorded
-with dataclass_code.recording() as seen:
-    import boto3, urllib3, TLSSigAPIv2, pydantic  # what a handler imports after push_common
-    import push_common
-    for module in pkgutil.walk_packages(push_common.__path__, "push_common."):
-        importlib.import_module(module.name)
-    for handler in sorted(Path(sys.argv[1]).glob("*Function/handler.py")):
-        name = "handler_" + handler.parent.name
-        spec = importlib.util.spec_from_file_location(name, handler)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+seen = dataclass_code.record_handlers(sorted(Path(sys.argv[1]).glob("*Function/handler.py")))
 dataclass_code.write(seen)
 print(len(seen), dataclass_code.CACHE_FILE)
 """

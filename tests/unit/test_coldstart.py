@@ -41,12 +41,11 @@ def test_coldstart_is_the_first_costly_import_and_end_the_last_statement(handler
 
 
 CHILD = """
-import gc, importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
+import gc, json, sys, threading
+from pathlib import Path
 seen = {}
-import threading
 import push_common.coldstart as coldstart
+from push_common.dataclass_code import import_handler
 seen["paused_while_importing"] = not gc.isenabled()
 preload, loaded = coldstart.preload, {}
 
@@ -56,7 +55,7 @@ def recording_preload(*modules):
     loaded["threads"] = threading.active_count()
 
 coldstart.preload = recording_preload
-spec.loader.exec_module(module)
+import_handler(Path(sys.argv[1]))
 seen["imported_after_preload"] = sorted(set(sys.modules) - loaded["after_preload"])
 seen["threads_after_preload"] = loaded["threads"]
 seen["enabled_after"] = gc.isenabled()

@@ -107,21 +107,19 @@ def test_installing_twice_keeps_one_cache(tmp_path: Path) -> None:
 
 
 RECORD = """
-import importlib.util, json, sys
+import sys
+from pathlib import Path
 from push_common import dataclass_code
-with dataclass_code.recording() as seen:
-    for i, handler in enumerate(sys.argv[2:]):
-        spec = importlib.util.spec_from_file_location(f"handler_{i}", handler)
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
-dataclass_code.write(seen, __import__("pathlib").Path(sys.argv[1]))
+seen = dataclass_code.record_handlers(Path(h) for h in sys.argv[2:])
+dataclass_code.write(seen, Path(sys.argv[1]))
 """
 REPLAY = """
-import importlib.util, json, sys
+import json, sys
+from pathlib import Path
 from push_common import dataclass_code
-cached = dataclass_code.install(__import__("pathlib").Path(sys.argv[1]))
-for i, handler in enumerate(sys.argv[2:]):
-    spec = importlib.util.spec_from_file_location(f"handler_{i}", handler)
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+cached = dataclass_code.install(Path(sys.argv[1]))
+for handler in sys.argv[2:]:
+    dataclass_code.import_handler(Path(handler))
 print(json.dumps({"hits": cached.hits, "misses": cached.misses}))
 """
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import importlib
 import importlib.util
 import marshal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from types import CodeType
+from types import CodeType, ModuleType
 from typing import Any
 
 CACHE_FILE = Path(__file__).with_name("dataclass_code.bin")  # written into the built layer only
@@ -105,6 +106,40 @@ def recording() -> Iterator[dict[str, CodeType]]:
             del dataclasses.exec  # type: ignore[attr-defined]
         else:
             dataclasses.exec = previous  # type: ignore[attr-defined]
+
+
+# What a handler imports besides push_common (the runtime's and the layer's libraries).
+SHARED_LIBRARIES = ("boto3", "urllib3", "TLSSigAPIv2", "pydantic")
+
+
+def record_handlers(handlers: Iterable[Path]) -> dict[str, CodeType]:
+    """What `make build` records, in a fresh process: the code of every dataclass created while
+    the shared libraries, every module of push_common and each handler file are imported."""
+    import pkgutil
+
+    import push_common
+
+    uninstall()  # a file left by an earlier build must not hide what is recorded
+    with recording() as seen:
+        for name in SHARED_LIBRARIES:
+            importlib.import_module(name)
+        for module in pkgutil.walk_packages(push_common.__path__, "push_common."):
+            importlib.import_module(module.name)
+        for handler in handlers:
+            import_handler(handler)
+    return seen
+
+
+def import_handler(path: Path) -> ModuleType:
+    """Import a function's `handler.py` as Lambda does, under a name of its own."""
+    name = f"handler_{path.parent.name}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def write(codes: Mapping[str, CodeType], path: Path = CACHE_FILE) -> None:
