@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -53,3 +53,35 @@ def counting() -> Iterator[Counter[str]]:
         stack.enter_context(_wrapped(ModelMetaclass, "__new__", bump("pydantic models built")))
         stack.enter_context(_wrapped(TypeAdapter, "__init__", bump("pydantic models built")))
         yield counts
+
+
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+
+
+def write_shape(operation: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two DynamoDB writes the same work for the table: operation, table, expressions,
+    the placeholders they use and what they return (not the values, which differ per push)."""
+    return (
+        operation,
+        params.get("TableName"),
+        params.get("UpdateExpression"),
+        params.get("ConditionExpression"),
+        tuple(sorted(params.get("ExpressionAttributeNames") or {})),
+        tuple(sorted(params.get("ExpressionAttributeValues") or {})),
+        params.get("ReturnValues"),
+        params.get("ReturnValuesOnConditionCheckFailure"),
+    )
+
+
+@contextmanager
+def dynamodb_writes() -> Iterator[list[tuple[Any, ...]]]:
+    """The shape (`write_shape`) of every DynamoDB write made while active, in order."""
+    shapes: list[tuple[Any, ...]] = []
+
+    def api_call(args: tuple[Any, ...]) -> None:
+        client, operation, params = args[0], args[1], args[2]
+        if client.meta.service_model.service_name == "dynamodb" and operation in WRITES:
+            shapes.append(write_shape(operation, params))
+
+    with _wrapped(botocore.client.BaseClient, "_make_api_call", api_call):
+        yield shapes
