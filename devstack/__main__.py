@@ -42,7 +42,10 @@ def main() -> int:
     try:
         say(READY.format(url=stack.url))
         say(CURL.format(url=stack.url))
-        stop.wait()
+        # Wake up now and then: Python runs signal handlers only in the main thread, and a
+        # stop signal the kernel hands to another thread would otherwise wait for it.
+        while not stop.wait(0.5):
+            pass
         say("stopping")
     finally:
         stack.stop()

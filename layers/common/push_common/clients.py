@@ -1,11 +1,16 @@
-"""boto3 clients created once per process (on first use) and reused across warm invocations."""
+"""AWS clients created once per process (on first use) and reused across warm invocations.
+
+They are boto3's low-level clients made by its core, botocore, directly: boto3's own layer adds
+resources and S3 transfers, which we never use, and 39 modules to every cold start
+(docs/decisions.md §32).
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 from push_common import caches
@@ -28,26 +33,33 @@ _CONFIG = Config(
 
 @caches.register
 @cache
+def _session() -> botocore.session.Session:
+    """One session per process, as boto3's default session: it loads each service model once."""
+    return botocore.session.get_session()
+
+
+@caches.register
+@cache
 def dynamodb() -> DynamoDBClient:
-    return boto3.client("dynamodb", config=_CONFIG)
+    return cast("DynamoDBClient", _session().create_client("dynamodb", config=_CONFIG))
 
 
 @caches.register
 @cache
 def eventbridge() -> EventBridgeClient:
-    return boto3.client("events", config=_CONFIG)
+    return cast("EventBridgeClient", _session().create_client("events", config=_CONFIG))
 
 
 @caches.register
 @cache
 def secretsmanager() -> SecretsManagerClient:
-    return boto3.client("secretsmanager", config=_CONFIG)
+    return cast("SecretsManagerClient", _session().create_client("secretsmanager", config=_CONFIG))
 
 
 @caches.register
 @cache
 def scheduler() -> Any:  # no mypy_boto3 stubs are pinned for EventBridge Scheduler
-    return boto3.client("scheduler", config=_CONFIG)
+    return _session().create_client("scheduler", config=_CONFIG)
 
 
 @caches.register_renewal

@@ -109,7 +109,7 @@ def recording() -> Iterator[dict[str, CodeType]]:
 
 
 # What a handler imports besides push_common (the runtime's and the layer's libraries).
-SHARED_LIBRARIES = ("boto3", "urllib3", "TLSSigAPIv2", "pydantic")
+SHARED_LIBRARIES = ("botocore.session", "urllib3", "TLSSigAPIv2", "pydantic")
 
 
 def record_handlers(handlers: Iterable[Path]) -> dict[str, CodeType]:
