@@ -44,11 +44,12 @@ def handler_calls(
 
 def bare_writes(stack: BenchStack, function: str) -> Shapes:
     """The bare baseline's DynamoDB writes over PUSHES warm pushes (bench/bare_push.py)."""
-    bare = BarePush(stack.env[function], events=function == "push_event")
-    bare.push(f"calls-{uuid.uuid4()}")  # warm, as the handler was
-    with dynamodb_writes() as writes:
-        for _ in range(PUSHES):
-            bare.push(f"calls-{uuid.uuid4()}")
+    with function_environment(stack.env[function]):
+        bare = BarePush(stack.env[function], events=function == "push_event")
+        bare.push(f"calls-{uuid.uuid4()}")  # warm, as the handler was
+        with dynamodb_writes() as writes:
+            for _ in range(PUSHES):
+                bare.push(f"calls-{uuid.uuid4()}")
     return Counter(writes)
 
 
