@@ -101,3 +101,38 @@ def test_a_process_that_had_the_collector_off_keeps_it_off() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["False", "0"]
+
+
+def _defines_a_model(tree: ast.Module) -> bool:
+    """Whether a module may define pydantic models: it imports pydantic and defines a class."""
+    uses_pydantic = any(
+        (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pydantic")
+        or (isinstance(node, ast.Import) and any(a.name.startswith("pydantic") for a in node.names))
+        for node in ast.walk(tree)
+    )
+    return uses_pydantic and any(isinstance(node, ast.ClassDef) for node in tree.body)
+
+
+MODEL_MODULES = [
+    path
+    for path in sorted((ROOT / "layers" / "common" / "push_common").rglob("*.py"))
+    if _defines_a_model(ast.parse(path.read_text(encoding="utf-8")))
+]
+
+
+def test_the_model_modules_are_found() -> None:
+    names = {path.stem for path in MODEL_MODULES}
+    assert {"settings", "elements", "request", "credentials", "models", "eventbridge"} <= names
+
+
+@pytest.mark.parametrize("module", MODEL_MODULES, ids=lambda p: p.stem)
+def test_a_module_of_models_evaluates_its_annotations_eagerly(module: Path) -> None:
+    # docs/decisions.md §26: with string annotations pydantic evals each one at class creation
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    future = [
+        alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        for alias in node.names
+    ]
+    assert "annotations" not in future

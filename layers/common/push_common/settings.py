@@ -5,14 +5,12 @@ reset it with `caches.clear_all()` after changing the environment. (Only `observ
 `POWERTOOLS_*` at import, as Powertools' Logger and Metrics do themselves.)
 """
 
-from __future__ import annotations
-
 import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,7 +171,7 @@ class Settings(BaseModel):
         raise ValueError(f"APPROVAL_REQUIRED must be empty or 'all', got {value!r}")
 
     @model_validator(mode="after")
-    def _approvers_when_required(self) -> Settings:
+    def _approvers_when_required(self) -> Self:
         if self.approval_required and not self.approvers:
             raise ValueError(
                 "APPROVAL_REQUIRED=all needs APPROVERS: a comma list of the callers who may "
@@ -191,7 +189,7 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _budgets_fit(self) -> Settings:
+    def _budgets_fit(self) -> Self:
         reserved = sum(self.budget_shares.values())
         if reserved > self.push_daily_limit:
             raise ValueError(
@@ -201,7 +199,7 @@ class Settings(BaseModel):
         return self
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+    def from_env(cls, environ: Mapping[str, str]) -> Self:
         names = cls.model_fields.keys()
         return cls.model_validate(
             {name: environ[name.upper()] for name in names if name.upper() in environ}

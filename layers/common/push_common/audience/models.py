@@ -5,8 +5,6 @@ Per-item rules (tag/value length, valid Unicode) run here; rules that span items
 duplicates, names known to the app) run in `rules`, after the shape is known to be right.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict

@@ -6,8 +6,6 @@ importing that one loads every event model Powertools ships (ALB, S3, SQS, Kines
 request of ours needs and every cold start of push_event paid for (docs/architecture.md §10).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
