@@ -17,8 +17,8 @@ import time
 
 # BENCH_BARE_INIT_PHASE=1 (an info figure of bench/instructions.py, never the baseline of record):
 # the same script, its imports made the way the handlers make theirs (push_common.coldstart:
-# collector paused, precompiled dataclass code, imports on a thread of their own), to show what
-# is left of the functions' own cost once the shared libraries' import is made equally cheap.
+# collector paused, precompiled dataclass code, imports from a frame with room above it), to
+# show what is left of the functions' own cost once the shared libraries' import is as cheap.
 if os.environ.get("BENCH_BARE_INIT_PHASE"):
     from push_common import coldstart
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from push_common import coldstart
 
-# The handler's own modules, on a fresh stack (docs/decisions.md §29); the imports below
-# then find them loaded.
+# The handler's own modules, in a frame-stack chunk of their own (docs/decisions.md §29);
+# the imports below then find them loaded.
 coldstart.preload(
     "push_common.observability",
     "push_common.push.deps",

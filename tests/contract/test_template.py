@@ -66,7 +66,7 @@ def test_layer_and_functions_share_one_architecture(template: dict[str, Any]) ->
 
 
 # Switches read by libraries, not by Settings (docs/decisions.md §25)
-LIBRARY_SWITCHES = frozenset({"PYDANTIC_DISABLE_PLUGINS", "MALLOC_ARENA_MAX"})
+LIBRARY_SWITCHES = frozenset({"PYDANTIC_DISABLE_PLUGINS"})
 
 
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)
@@ -85,12 +85,6 @@ def test_every_env_var_is_powertools_or_a_setting(specs: dict[str, FunctionSpec]
 def test_pydantic_plugins_are_off(specs: dict[str, FunctionSpec], logical_id: str) -> None:
     # docs/decisions.md §25: no entry-point scan on the first validator of a cold start
     assert specs[logical_id].environment["PYDANTIC_DISABLE_PLUGINS"] == "1"
-
-
-@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
-def test_one_malloc_arena(specs: dict[str, FunctionSpec], logical_id: str) -> None:
-    # docs/decisions.md §31: the import thread shares the main arena instead of growing its own
-    assert specs[logical_id].environment["MALLOC_ARENA_MAX"] == "1"
 
 
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)

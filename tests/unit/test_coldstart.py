@@ -1,7 +1,7 @@
 """A handler's init phase (push_common.coldstart, docs/decisions.md §28, §29).
 
 Every handler imports `push_common.coldstart` before anything that costs (Powertools, pydantic,
-boto3), preloads its own modules on a thread of their own, and calls `coldstart.end()` as its
+boto3), preloads its own modules from a frame with room above it, and calls `coldstart.end()` as its
 last statement: the collector is paused while the handler imports, and on again, with the
 import's objects frozen, once it has.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,11 +88,48 @@ def test_importing_a_handler_pauses_the_collector_then_freezes_and_restarts_it(
     assert seen["frozen_again"] == seen["frozen"]
 
 
-def test_a_failing_preload_raises_in_the_importing_thread() -> None:
+def test_a_failing_preload_raises_in_the_handler() -> None:
     from push_common import coldstart
 
     with pytest.raises(ModuleNotFoundError, match="no_such_module"):
         coldstart.preload("push_common.body", "push_common.no_such_module")
+
+
+def test_the_headroom_frame_does_not_fit_a_chunk() -> None:
+    # docs/decisions.md §29: more than CPython's 16 KiB chunk, so it starts a chunk of its own
+    from push_common import coldstart
+
+    code = coldstart._call_with_headroom.__code__
+    assert code.co_stacksize * 8 > 4 * 16 * 1024
+
+
+def _chunk_unmaps(depth: int, imports: str) -> int:
+    """munmap calls of a fresh process importing `imports` `depth` frames deep (strace)."""
+    script = (
+        f"import importlib\ndef pad(n):\n    if n: return pad(n - 1)\n    {imports}\npad({depth})\n"
+    )
+    env = {"PYTHONPATH": f"{ROOT / 'layers' / 'common'}:{ROOT / 'functions' / 'push_api'}"}
+    strace = ["strace", "-f", "--seccomp-bpf", "-c", "-e", "trace=munmap", "-o", "/dev/stdout"]
+    out = subprocess.run(
+        [*strace, sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    return sum(int(line.split()[3]) for line in out.stdout.splitlines() if line.endswith("munmap"))
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_a_handler_import_maps_no_frame_chunks_at_any_depth() -> None:
+    # The same modules imported the plain way thrash at some depth; the handler's preload never.
+    plain = "import push_common.push.service, push_common.push.http_api, push_common.edge.router"
+    control = _chunk_unmaps(0, plain)
+    handler = [_chunk_unmaps(depth, "importlib.import_module('handler')") for depth in (0, 5)]
+
+    assert control > 200
+    assert max(handler) < 50
 
 
 def test_a_process_that_had_the_collector_off_keeps_it_off() -> None:

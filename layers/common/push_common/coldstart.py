@@ -7,7 +7,7 @@ Importing this module starts the init phase:
 - dataclass methods come precompiled from the layer (push_common.dataclass_code,
   docs/decisions.md §24).
 
-`preload(...)`, right after, imports the handler's modules on a thread of its own
+`preload(...)`, right after, imports the handler's modules from a frame with room above it
 (docs/decisions.md §29).
 
 `end()`, at the bottom of the handler module, moves everything the import made into the
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import gc
 import importlib
-import threading
+import types
+from collections.abc import Callable
 
 from push_common import dataclass_code
 
@@ -39,27 +40,34 @@ def end() -> None:
 
 
 def preload(*modules: str) -> None:
-    """Import `modules` on a new thread and wait for it (docs/decisions.md §29).
+    """Import `modules` from the base of a frame-stack chunk of their own (docs/decisions.md §29).
 
     CPython keeps frames on a per-thread stack of 16 KiB chunks and frees a chunk as soon as the
-    frame at its base returns. An import's call depth swings up and down thousands of times; when
-    it starts just below a chunk boundary, every swing maps and unmaps a chunk (we measured from
-    300 to 6000 such pairs, up to ~70 ms, for one handler import, depending only on how deep in
-    the runtime's own stack the handler happens to be imported). A new thread starts at the
-    bottom of a stack of its own, so the cost no longer depends on the caller. An exception of
-    the import is raised here, in the handler's thread, as it would have been.
+    frame at its base returns. An import's call depth swings up and down thousands of times;
+    each swing across a chunk boundary maps and unmaps a chunk (300 to 6,000 such pairs for one
+    handler import, depending only on how deep in the runtime's stack the handler is imported).
+    `_call_with_headroom` has a 64 KiB frame, more than a chunk holds, so CPython gives it a
+    fresh 128 KiB chunk wherever it is called, and the imports run in the ~64 KiB above it:
+    no boundary is crossed, at any depth.
     """
-    failed: list[BaseException] = []
+    _call_with_headroom(lambda: _import_all(modules))
 
-    def run() -> None:
-        try:
-            for module in modules:
-                importlib.import_module(module)
-        except BaseException as exc:  # re-raised below, in the importing thread
-            failed.append(exc)
 
-    thread = threading.Thread(target=run, name="coldstart-preload")
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
+def _import_all(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+def _call(fn: Callable[[], None]) -> None:
+    fn()
+
+
+# A frame's size is its code's locals plus `co_stacksize` slots; 8192 extra slots (64 KiB) do
+# not fit the 16 KiB chunk, so the frame starts a chunk of the next power of two, 128 KiB.
+# Only the slots used are ever touched: the rest of the 64 KiB stays untouched virtual memory.
+_HEADROOM_SLOTS = 8192
+_call_with_headroom: Callable[[Callable[[], None]], None] = types.FunctionType(
+    _call.__code__.replace(co_stacksize=_call.__code__.co_stacksize + _HEADROOM_SLOTS),
+    _call.__globals__,
+    "_call_with_headroom",
+)
