@@ -1,12 +1,13 @@
 """`python -m bench.run` (`make bench`): every figure of docs/architecture.md §10 with its target
 and verdict.
 
-Options: --warm-n N (timed pushes, default 400), --cold-runs N (interleaved pairs of fresh
-processes per function, default 20, at least 20 for the record), --snap-runs N (forks of the
-SnapStart simulation per push function, default 10), --only cold,snapstart (run only these
-benches), --no-build (never run `make build`), --write PATH (also write the markdown record),
---strict (exit 1 when a figure fails). `--only instructions` adds callgrind instruction counts
-of the cold starts (load-independent, slow: bench/instructions.py).
+Options: --warm-n N (timed pushes, default 1000: the p99 is then the 10th-worst push),
+--cold-runs N (interleaved pairs of fresh processes per function, default 20, at least 20 for
+the record), --snap-runs N (forks of the SnapStart simulation per push function, default 10),
+--only cold,snapstart (run only these benches), --no-build (never run `make build`), --write
+PATH (also write the markdown record), --strict (exit 1 when a figure fails). `--only
+instructions` adds callgrind instruction counts of the cold starts (load-independent, slow:
+bench/instructions.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ COMMAND = "make bench"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--warm-n", type=int, default=400)
+    parser.add_argument("--warm-n", type=int, default=1000)
     parser.add_argument("--cold-runs", type=int, default=20)
     parser.add_argument("--snap-runs", type=int, default=10)
     parser.add_argument("--only", default="size,calls,warm,cold,snapstart")
