@@ -1,11 +1,12 @@
 """The bare baselines: a push's unavoidable I/O and nothing else (warm and cold benches).
 
-Per push, the same DynamoDB writes the push path makes (push/records.py, quota.py): an
-UpdateItem claiming the push record (conditional, returning the old item), the quota UpdateItem
-(conditional, the quota's expression), one upstream POST over a pooled connection with a signed
-query, and an UpdateItem finishing the record (conditional on the claim). The event path adds
-its outcome event (PutEvents). Clients, the admin secret and the UserSig are set up once, as a
-warm container has them; a cold child constructs everything in its fresh process.
+Per push, the same DynamoDB writes the push path makes (push/records.py, quota.py), word for
+word (docs/decisions.md §30): an UpdateItem claiming the push record (conditional, returning the
+old item), the quota UpdateItem (conditional, the quota's expression), one upstream POST over a
+pooled connection with a signed query, and an UpdateItem finishing the record (conditional on
+the claim). The event path adds its outcome event (PutEvents). Clients, the admin secret and the
+UserSig are set up once, as a warm container has them; a cold child constructs everything in its
+fresh process.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """AWS clients created once per process (on first use) and reused across warm invocations.
 
 They are boto3's low-level clients made by its core, botocore, directly: boto3's own layer adds
-resources and S3 transfers, which we never use, and 39 modules to every cold start
+resources and S3 transfers, which we never use, and ~60 modules to every cold start
 (docs/decisions.md §32).
 """
 
